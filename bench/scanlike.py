@@ -1,0 +1,40 @@
+"""Render digits the model never trained on as scan-like images: dark ink on paper, anywhere, any size.
+
+Used by the benchmarks, the bundled examples and the tests. Input digits are (H, W) uint8 with
+ink 255 on 0 (MNIST test, Semeion); output is an RGB Pillow image of 100-400 px.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+PENS = [(20, 20, 25), (25, 40, 140), (15, 15, 90), (60, 60, 60), (120, 30, 30)]  # black, blue, navy, pencil, red
+
+
+def render_scan(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None) -> Image.Image:
+    """One digit as a scan: pen colour on grainy, unevenly lit paper, scaled, placed, slightly rotated and blurred."""
+    width, height = size or (int(rng.integers(100, 401)), int(rng.integers(100, 401)))
+    ink = Image.fromarray(digit).convert("L")
+    ink = ink.crop(ink.getbbox() or (0, 0, ink.width, ink.height))
+    target = rng.uniform(0.3, 0.8) * min(width, height)  # the digit's height on the page
+    scale = target / ink.height
+    ink = ink.resize((max(1, round(ink.width * scale)), max(1, round(ink.height * scale))), Image.BICUBIC)
+    ink = ink.rotate(rng.uniform(-8, 8), resample=Image.BICUBIC, expand=True)
+    left = int(rng.integers(0, max(1, width - ink.width)))
+    top = int(rng.integers(0, max(1, height - ink.height)))
+    alpha = np.zeros((height, width), np.float32)
+    crop = np.asarray(ink, np.float32)[: height - top, : width - left] / 255
+    alpha[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+
+    paper = np.array([rng.uniform(225, 255), rng.uniform(220, 250), rng.uniform(200, 240)], np.float32)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    light = 1 - rng.uniform(0, 0.25) * ((xs / width) * np.cos(angle) + (ys / height) * np.sin(angle) + 1) / 2
+    grain = rng.normal(0, rng.uniform(2, 8), (height, width)).astype(np.float32)
+    pen = np.array(PENS[int(rng.integers(len(PENS)))], np.float32)
+    strength = rng.uniform(0.75, 1.0)  # a worn pen does not reach full colour
+    a = (alpha * strength)[..., None]
+    rgb = (paper * (1 - a) + pen * a) * light[..., None] + grain[..., None]
+    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
+    return image.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.2)))

@@ -1,0 +1,110 @@
+"""Training-time augmentation for other people's handwriting: shape (random, in TensorFlow) and style (European 1s and 7s).
+
+Only `train.py` imports this module; nothing here is part of the exported model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from digits.config import Config
+
+CENTRE = 13.5  # middle of the 28x28 frame, in pixel coordinates
+
+
+def random_affine(images: tf.Tensor, cfg: Config) -> tf.Tensor:
+    """Rotate, shear, scale (with aspect change) and shift each image of a (N, 28, 28, 1) batch about the centre."""
+    n = tf.shape(images)[0]
+    uni = lambda lo, hi: tf.random.uniform([n], lo, hi)  # noqa: E731
+    angle = uni(-math.radians(cfg.rotation_deg), math.radians(cfg.rotation_deg))
+    shear = tf.tan(uni(-math.radians(cfg.shear_deg), math.radians(cfg.shear_deg)))
+    scale = uni(*cfg.scale)
+    aspect = tf.exp(uni(math.log(cfg.aspect[0]), math.log(cfg.aspect[1])))
+    sx, sy = scale * tf.sqrt(aspect), scale / tf.sqrt(aspect)
+    tx, ty = uni(-cfg.shift_px, cfg.shift_px), uni(-cfg.shift_px, cfg.shift_px)
+    # forward map A = rotation @ shear @ scale; the op wants the inverse, output pixel -> input pixel
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    a, b = cos * sx, (cos * shear - sin) * sy
+    c, d = sin * sx, (sin * shear + cos) * sy
+    det = a * d - b * c
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    ox, oy = CENTRE + tx, CENTRE + ty  # where the centre lands
+    transforms = tf.stack(
+        [ia, ib, CENTRE - ia * ox - ib * oy, ic, id_, CENTRE - ic * ox - id_ * oy, tf.zeros([n]), tf.zeros([n])], axis=1
+    )
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=transforms, output_shape=[28, 28], fill_value=0.0,
+        interpolation="BILINEAR", fill_mode="CONSTANT",
+    )
+
+
+def random_thickness(images: tf.Tensor, cfg: Config) -> tf.Tensor:
+    """Make strokes thinner (partial erosion) or thicker (partial dilation) for a share of the batch."""
+    n = tf.shape(images)[0]
+    thicker = tf.nn.max_pool2d(images, 3, 1, "SAME")
+    thinner = -tf.nn.max_pool2d(-images, 3, 1, "SAME")
+    amount = tf.random.uniform([n, 1, 1, 1], -0.7, 1.0)
+    amount *= tf.cast(tf.random.uniform([n, 1, 1, 1]) < cfg.thickness_prob, tf.float32)
+    target = tf.where(amount > 0, thicker, thinner)
+    return images + tf.abs(amount) * (target - images)
+
+
+def augment(images: tf.Tensor, cfg: Config) -> tf.Tensor:
+    """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed."""
+    return tf.clip_by_value(random_thickness(random_affine(images, cfg), cfg), 0.0, 1.0)
+
+
+def _segment(canvas: np.ndarray, p0: tuple[float, float], p1: tuple[float, float], width: float) -> None:
+    """Draw an anti-aliased stroke from p0 to p1 ((x, y) pixels) into a float (28, 28) image, in place."""
+    ys, xs = np.mgrid[0:28, 0:28].astype(np.float32)
+    (x0, y0), (x1, y1) = p0, p1
+    dx, dy = x1 - x0, y1 - y0
+    t = np.clip(((xs - x0) * dx + (ys - y0) * dy) / max(dx * dx + dy * dy, 1e-6), 0, 1)
+    dist = np.hypot(xs - (x0 + t * dx), ys - (y0 + t * dy))
+    np.maximum(canvas, np.clip(width / 2 + 0.5 - dist, 0, 1), out=canvas)
+
+
+def _ink_geometry(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    ys, xs = np.nonzero(image > 0.5)
+    rows = max(ys.max() - ys.min() + 1, 1)
+    width = float(np.clip(len(ys) / rows, 1.5, 3.5))  # ink per row: the stroke width of a near-vertical stroke
+    return ys, xs, width
+
+
+def european_strokes(images: np.ndarray, labels: np.ndarray, cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    """Extra copies of some 1s with a flag (and sometimes a foot) and some 7s with a crossbar.
+
+    (N, 28, 28) float32 in [0, 1] -> (M, 28, 28) float32, all of class 1 or 7 as the source image.
+    Returns the new images; their labels are the sources' labels, returned alongside.
+    """
+    out, out_labels = [], []
+    for digit in (1, 7):
+        pool = np.flatnonzero(labels == digit)
+        for i in rng.choice(pool, size=int(len(pool) * cfg.euro_fraction), replace=False):
+            img = images[i].copy()
+            ys, xs, width = _ink_geometry(img)
+            top, bottom = ys.min(), ys.max()
+            height = bottom - top + 1
+            if digit == 1:
+                x_top = xs[ys <= top + 1].mean()
+                angle = math.radians(rng.uniform(25, 60))
+                length = height * rng.uniform(0.25, 0.45)
+                _segment(img, (x_top, top), (x_top - length * math.cos(angle), top + length * math.sin(angle)), width)
+                if rng.random() < 0.4:
+                    x_bot, half = xs[ys >= bottom - 1].mean(), height * rng.uniform(0.15, 0.3)
+                    _segment(img, (x_bot - half, bottom), (x_bot + half, bottom), width)
+            else:
+                y_mid = int(top + height * rng.uniform(0.45, 0.6))
+                row = xs[ys == y_mid]
+                if row.size == 0:
+                    continue
+                x_mid, half, tilt = row.mean(), height * rng.uniform(0.15, 0.28), rng.uniform(-1, 1)
+                _segment(img, (x_mid - half, y_mid + tilt), (x_mid + half, y_mid - tilt), width)
+            out.append(img)
+            out_labels.append(digit)
+    if not out:  # a tiny training subset may hold no 1s or 7s
+        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.uint8)
+    return np.stack(out).astype(np.float32), np.array(out_labels, dtype=np.uint8)

@@ -1,0 +1,61 @@
+"""Every tunable default in one typed dataclass; the CLI overrides fields with `dataclasses.replace`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "models"
+DEFAULT_MODEL = MODELS_DIR / "digits.onnx"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Training, augmentation and inference defaults, each with the reason for its value."""
+
+    # training: sized so the shipped run finishes within an hour on a 2-core CPU
+    epochs: int = 30  # the cosine schedule needs them; the best epoch is picked on validation
+    batch_size: int = 128
+    learning_rate: float = 2e-3  # peak of a one-epoch warm-up, then cosine decay to zero
+    weight_decay: float = 1e-4  # AdamW; a little regularisation on top of dropout and augmentation
+    val_size: int = 5000  # held out of MNIST train; chooses the epoch, never the test set
+    seed: int = 1
+    train_limit: int = 0  # train on only the first N training images (quick checks); 0 = all
+
+    # augmentation: other people's handwriting, not only MNIST's US writers
+    rotation_deg: float = 15.0
+    shear_deg: float = 12.0
+    scale: tuple[float, float] = (0.85, 1.15)  # overall size in the 20x20 box
+    aspect: tuple[float, float] = (0.75, 1.25)  # width/height change: wide and narrow writers
+    shift_px: float = 2.0  # preprocessing centres by mass, so only small shifts remain
+    thickness_prob: float = 0.5  # share of images whose stroke is made thinner or thicker
+    euro_fraction: float = 0.3  # extra 1s with a flag/foot and 7s with a crossbar, as a share of each class
+
+    # inference
+    threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
+    batch: int = 256  # images per onnxruntime call: large enough to amortise the call, small for memory
+    max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON and ONNX metadata."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainPaths:
+    """Where a training run writes: the Keras model, its history and curves."""
+
+    out_dir: Path = field(default=MODELS_DIR)
+
+    @property
+    def keras(self) -> Path:
+        return self.out_dir / "digits.keras"
+
+    @property
+    def history(self) -> Path:
+        return self.out_dir / "history.json"
+
+    @property
+    def curves(self) -> Path:
+        return self.out_dir / "training_curves.png"

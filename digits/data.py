@@ -1,0 +1,128 @@
+"""Load MNIST (the four IDX files, gzip or raw) and Semeion (evaluation only), validated, with hashes.
+
+MNIST arrays are uint8 (N, 28, 28), white ink (255) on black; labels uint8 (N,).
+Semeion arrays are uint8 (N, 16, 16) with ink 255 on 0, the digit stretched to fill its box.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digits.errors import DataError
+
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60_000),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000),
+}
+SEMEION_FILE = "semeion.data"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images, labels, and the SHA-256 of the decompressed IDX files they came from."""
+
+    images: np.ndarray  # (N, H, W) uint8, ink 255 on 0
+    labels: np.ndarray  # (N,) uint8 in 0-9
+    images_sha256: str  # of the decompressed images file, as listed in ../shared/data/README.md
+    labels_sha256: str  # of the decompressed labels file
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
+        if (folder / name).is_file():
+            return folder / name
+    raise DataError(f"{folder}: missing {stem}.gz (or {stem}); pass --data a folder holding the four MNIST IDX files")
+
+
+def _read_idx(path: Path, magic: int, count: int, shape: tuple[int, ...]) -> tuple[np.ndarray, bytes]:
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot read ({exc}); download the file again") from exc
+    header = 4 + 4 * (1 + len(shape))
+    if len(raw) < header:
+        raise DataError(f"{path}: too short to be an IDX file; download the file again")
+    got_magic, *dims = struct.unpack(f">{1 + 1 + len(shape)}I", raw[:header])
+    if got_magic != magic:
+        raise DataError(f"{path}: magic number {got_magic}, expected {magic}; is it the right file?")
+    if dims != [count, *shape]:
+        raise DataError(f"{path}: shape {tuple(dims)}, expected {(count, *shape)}; is it the full MNIST file?")
+    body = np.frombuffer(raw, dtype=np.uint8, offset=header)
+    if body.size != count * int(np.prod(shape, dtype=np.int64)):
+        raise DataError(f"{path}: {body.size} data bytes, expected {count * int(np.prod(shape))}; truncated download?")
+    return body.reshape(count, *shape), raw
+
+
+def _idx_bytes(array: np.ndarray, magic: int) -> bytes:
+    """The IDX file that holds `array`, so arrays from any source hash like the original files."""
+    return struct.pack(f">{1 + array.ndim}I", magic, *array.shape) + np.ascontiguousarray(array).tobytes()
+
+
+def _split(images: np.ndarray, labels: np.ndarray, images_raw: bytes, labels_raw: bytes) -> Split:
+    if labels.max(initial=0) > 9:
+        raise DataError(f"labels outside 0-9 (max {labels.max()}); is it the MNIST labels file?")
+    sha = lambda raw: hashlib.sha256(raw).hexdigest()  # noqa: E731
+    return Split(images=images, labels=labels, images_sha256=sha(images_raw), labels_sha256=sha(labels_raw))
+
+
+def load_mnist(folder: Path | None, split: str = "train") -> Split:
+    """MNIST `split` ("train" or "test") from a folder of IDX files; None downloads it through Keras."""
+    if split not in MNIST_FILES:
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    if folder is None:
+        return _load_mnist_keras(split)
+    folder = Path(folder)
+    if (folder / "mnist").is_dir():  # the data root (../shared/data) works as well as its mnist/ folder
+        folder = folder / "mnist"
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a folder; pass --data the folder holding the MNIST IDX files")
+    images_stem, labels_stem, count = MNIST_FILES[split]
+    images, images_raw = _read_idx(_find(folder, images_stem), IMAGES_MAGIC, count, (28, 28))
+    labels, labels_raw = _read_idx(_find(folder, labels_stem), LABELS_MAGIC, count, ())
+    return _split(images, labels, images_raw, labels_raw)
+
+
+def _load_mnist_keras(split: str) -> Split:
+    """Keras's download (needs internet, cached in ~/.keras/datasets); hashed as IDX bytes."""
+    try:
+        import keras  # only here: the inference path never loads Keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except ImportError as exc:
+        raise DataError("no --data folder given and Keras is not installed: pass --data DIR") from exc
+    except Exception as exc:  # network errors come in many types
+        raise DataError(f"could not download MNIST ({exc}); pass --data a folder with the four IDX files") from exc
+    images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
+    return _split(images, labels, _idx_bytes(images, IMAGES_MAGIC), _idx_bytes(labels, LABELS_MAGIC))
+
+
+def load_semeion(folder: Path) -> Split:
+    """Semeion's 1,593 digits from `semeion.data`; for evaluation only, never for training or tuning."""
+    path = Path(folder) / SEMEION_FILE
+    if not path.is_file():
+        path = Path(folder) / "semeion" / SEMEION_FILE
+    if not path.is_file():
+        raise DataError(f"{folder}: no {SEMEION_FILE} (nor semeion/{SEMEION_FILE}); pass the data folder")
+    raw = path.read_bytes()
+    try:
+        rows = np.array([line.split() for line in raw.decode("ascii").splitlines() if line.strip()], dtype=float)
+    except ValueError as exc:  # ragged rows or non-numbers
+        raise DataError(f"{path}: not the Semeion format (256 pixels + 10 one-hot labels per line)") from exc
+    if rows.ndim != 2 or rows.shape[1] not in (266, 267):
+        raise DataError(f"{path}: {rows.shape[-1]} columns per line, expected 266 (256 pixels + 10 labels)")
+    pixels, onehot = rows[:, :256], rows[:, 256:266]
+    if not (np.isin(pixels, (0, 1)).all() and (onehot.sum(axis=1) == 1).all()):
+        raise DataError(f"{path}: pixels must be 0/1 and each label one-hot; is it the Semeion file?")
+    labels = onehot.argmax(axis=1).astype(np.uint8)
+    if rows.shape[1] == 267 and not (rows[:, 266] == labels).all():
+        raise DataError(f"{path}: the label column disagrees with the one-hot labels")
+    images = (pixels.reshape(-1, 16, 16) * 255).astype(np.uint8)
+    digest = hashlib.sha256(raw).hexdigest()  # one file holds both
+    return Split(images=images, labels=labels, images_sha256=digest, labels_sha256=digest)

@@ -1,0 +1,106 @@
+"""The classifier: one onnxruntime session, checked against the contract, predicting in batches.
+
+Never imports TensorFlow, Keras or tf2onnx (a test checks `sys.modules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from digits import contract
+from digits.config import DEFAULT_MODEL, Config
+from digits.errors import ModelError
+from digits.preprocess import Preprocessed, preprocess
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model read in one image."""
+
+    digit: int | None  # None when the image is blank
+    confidence: float  # probability of `digit`; 0.0 when blank
+    probabilities: np.ndarray  # (10,) float32 softmax; all zeros when blank
+    seen: Preprocessed  # the 28x28 input the model saw
+
+    @property
+    def blank(self) -> bool:
+        return self.digit is None
+
+    def top(self, k: int = 3) -> list[tuple[int, float]]:
+        """The k most likely digits with their probabilities, best first."""
+        order = np.argsort(-self.probabilities, kind="stable")[:k]
+        return [(int(d), float(self.probabilities[d])) for d in order]
+
+
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads  # 0: one per core
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own types for corrupt protobufs and bad graphs
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a valid ONNX model ({first}); run `python cli.py export` or pass --model") from None
+
+
+def _check_contract(session, path: Path) -> None:
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    want = contract.describe()
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelError(f"{path}: {len(inputs)} inputs and {len(outputs)} outputs; expected one of each ({want})")
+    inp, out = inputs[0], outputs[0]
+    shape_ok = len(inp.shape) == 4 and list(inp.shape[1:]) == list(contract.INPUT_SHAPE)
+    if inp.name != contract.INPUT_NAME or inp.type != "tensor(float)" or not shape_ok:
+        raise ModelError(f"{path}: input is '{inp.name}' {inp.type} {inp.shape}; expected {want}")
+    if out.name != contract.OUTPUT_NAME or len(out.shape) != 2 or out.shape[1] != contract.NUM_CLASSES:
+        raise ModelError(f"{path}: output is '{out.name}' {out.shape}; expected {want}")
+
+
+class Classifier:
+    """One onnxruntime session over the digits model; create once, call many times."""
+
+    def __init__(self, model_path: Path = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.batch):
+        path = Path(model_path)
+        if not path.is_file():
+            raise ModelError(f"{path}: model not found; run `python cli.py export` or pass --model")
+        self.path, self.batch = path, batch
+        self.session = _session(path, threads)
+        _check_contract(self.session, path)
+        self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        """(N, 28, 28, 1) float32 in [0, 1] -> (N, 10) float32 softmax, run in chunks of `batch`."""
+        inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+        if inputs.ndim != 4 or inputs.shape[1:] != contract.INPUT_SHAPE:
+            raise ValueError(f"expected (N, 28, 28, 1) float32, got {inputs.shape}")
+        if len(inputs) == 0:
+            return np.zeros((0, contract.NUM_CLASSES), np.float32)
+        chunks = [
+            self.session.run([contract.OUTPUT_NAME], {contract.INPUT_NAME: inputs[i : i + self.batch]})[0]
+            for i in range(0, len(inputs), self.batch)
+        ]
+        return np.concatenate(chunks)
+
+    def classify(self, seen: Sequence[Preprocessed]) -> list[Prediction]:
+        """Predictions for already preprocessed images; blank ones are not run through the model."""
+        todo = [i for i, s in enumerate(seen) if not s.blank]
+        probs = self.probabilities(np.stack([seen[i].image for i in todo])[..., None]) if todo else None
+        results = [Prediction(None, 0.0, np.zeros(contract.NUM_CLASSES, np.float32), s) for s in seen]
+        for row, i in enumerate(todo):
+            p = probs[row]
+            digit = int(np.argmax(p))
+            results[i] = Prediction(digit, float(p[digit]), p, seen[i])
+        return results
+
+    def predict(self, images: Sequence[Image.Image | np.ndarray]) -> list[Prediction]:
+        """Preprocess and classify any images (Pillow images or arrays), in one batch."""
+        return self.classify([preprocess(image) for image in images])

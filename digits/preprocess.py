@@ -1,0 +1,270 @@
+"""One function turns any image (sketch, photo, scan, MNIST digit) into the model's input.
+
+It redoes what MNIST's makers did (crop to the ink, fit a 20x20 box keeping the aspect ratio,
+centre by centre of mass in 28x28) after what real images need first: EXIF orientation,
+transparency, colour, polarity, uneven light and paper grain. Pure numpy + Pillow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from digits.contract import INPUT_SIZE
+
+BOX = 20  # MNIST fits the digit's longer side to 20 px ...
+CENTRE = 14  # ... and puts its centre of mass on pixel (14, 14) of the 28x28 frame
+WORK = 128  # analyse at most this many px per side: enough detail for a 20 px result, and fast
+REFINE = 48  # ink smaller than this at working size is cut from the full-size image and analysed again
+GRID = 4  # the paper's level is estimated on a GRID x GRID coarse grid: slow light changes, not strokes ...
+MIN_BLOCK = 24  # ... of blocks at least this big, so a stroke never covers most of one
+MIN_CONTRAST = 0.1  # ink must differ from the paper by 10% of the full range (25 grey levels)
+NOISE_SIGMAS = 5.0  # and stand out of the paper's grain by this many noise deviations
+MIN_DIGIT_PX = 8  # ink smaller than this many input pixels is a speck, not a digit
+MIN_INK_PIXELS = 8  # fewer ink pixels than this (at working size) is a speck too
+MIN_INK_PER_SIDE = 0.5  # ink pixels per px of the ink's longer side: scattered specks fall below
+BOX_LEVEL = 0.2  # the crop follows ink above this share of the ink's strength
+SPECK_MASS = 0.02  # a separate run of rows/columns at the edge holding less ink than this is dirt
+MIN_STROKE = 1.6  # strokes thinner than this (output px) are thickened before resizing, like MNIST's pen
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """The model's view of one image."""
+
+    image: np.ndarray  # (28, 28) float32 in [0, 1], ink = 1, MNIST framing: what the model sees
+    blank: bool  # no ink found: report, do not classify
+    dark_on_light: bool  # the input had dark ink on light paper (and was inverted)
+    box: tuple[int, int, int, int] | None  # ink bounding box (left, top, right, bottom) in input pixels
+
+
+def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
+    """Any image -> the (28, 28) float32 model input, or blank; the one path for page, CLI, evaluation."""
+    pil = _as_pil(image)
+    gray, alpha, factor = _gray_alpha(pil, WORK)
+    ink, dark_on_light = _ink(gray, alpha, averaged=factor > 1)
+    offset = (0, 0)
+    box = _ink_box(ink, strict=factor == 1)  # a reduced image may hold a digit too small to judge yet
+    if box is not None and factor > 1:
+        left, top, right, bottom = box
+        if max(right - left, bottom - top) < REFINE:
+            # small ink on a large image: cut it out at full size, with paper around it, and look again
+            margin = max(right - left, bottom - top) // 2 + 2
+            offset = (max((left - margin) * factor, 0), max((top - margin) * factor, 0))
+            crop = (*offset, min((right + margin) * factor, pil.width), min((bottom + margin) * factor, pil.height))
+            gray, alpha, factor = _gray_alpha(pil.crop(crop), WORK)
+            ink, _ = _ink(gray, alpha, averaged=factor > 1, dark_on_light=dark_on_light)
+        box = _ink_box(ink)
+    if box is None or max(box[2] - box[0], box[3] - box[1]) * factor < MIN_DIGIT_PX:
+        return _blank(dark_on_light)
+    left, top, right, bottom = box
+    in_input = (offset[0] + left * factor, offset[1] + top * factor, offset[0] + right * factor, offset[1] + bottom * factor)
+    return Preprocessed(_frame(ink[top:bottom, left:right]), False, dark_on_light, in_input)
+
+
+def _blank(dark_on_light: bool) -> Preprocessed:
+    return Preprocessed(np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32), True, dark_on_light, None)
+
+
+def _as_pil(image: Image.Image | np.ndarray) -> Image.Image:
+    """A Pillow image upright (EXIF), from an image or an (H, W[, C]) array of any common dtype."""
+    if isinstance(image, Image.Image):
+        if image.getexif().get(0x0112, 1) != 1:  # EXIF orientation: phone photos are often stored sideways
+            image = ImageOps.exif_transpose(image)
+        return image
+    array = np.asarray(image)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or 0 in array.shape:
+        raise ValueError(f"expected an (H, W), (H, W, 3) or (H, W, 4) image array, got shape {array.shape}")
+    if array.dtype == bool:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype == np.uint16 and array.ndim == 2:
+        return Image.fromarray(array)  # 16-bit grey, scaled in _gray_alpha
+    elif array.dtype != np.uint8:
+        array = np.asarray(array, dtype=np.float32)
+        top = 1.0 if array.max(initial=0) <= 1.0 else (255.0 if array.max() <= 255 else float(array.max()))
+        array = np.clip(array / top * 255 + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(array)
+
+
+def _gray_alpha(pil: Image.Image, work: int) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """(H, W) float32 grey in [0, 1], the alpha in [0, 1] or None, and the integer factor it was reduced by."""
+    mode = pil.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        values = np.asarray(pil, dtype=np.float32)
+        top = 65535.0 if mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        pil = Image.fromarray(values / top, mode="F") if mode != "F" or values.max(initial=0) > 1 else pil
+        gray_img, alpha_img = pil, None
+    else:
+        if mode == "P" and "transparency" in pil.info or mode in ("PA", "RGBa", "La"):
+            pil = pil.convert("RGBA")
+        has_alpha = pil.mode in ("RGBA", "LA")
+        gray_img = pil.convert("L") if pil.mode != "L" else pil
+        alpha_img = pil.getchannel("A") if has_alpha else None
+    factor = max(1, -(-max(pil.size) // work))
+    if factor > 1:
+        gray_img = gray_img.reduce(factor)
+        alpha_img = alpha_img.reduce(factor) if alpha_img is not None else None
+    scale = 1.0 if gray_img.mode == "F" else 1 / 255
+    gray = np.asarray(gray_img, dtype=np.float32) * scale
+    alpha = None if alpha_img is None else np.asarray(alpha_img, dtype=np.float32) / 255
+    if alpha is not None and alpha.min() >= 1.0:
+        alpha = None
+    return gray, alpha, factor
+
+
+def _ink(
+    gray: np.ndarray, alpha: np.ndarray | None, averaged: bool, dark_on_light: bool | None = None
+) -> tuple[np.ndarray, bool]:
+    """(H, W) grey -> (H, W) float32 ink in [0, 1] (paper = 0), and whether the ink was dark on light.
+
+    `averaged`: the image was reduced, each pixel already a mean of many, so single pixels are trusted.
+    """
+    if alpha is not None:
+        # flatten onto a paper that contrasts with what is drawn: white under dark ink, black under light ink
+        drawn = alpha > 0.5
+        light_ink = drawn.any() and float(gray[drawn].mean()) > 0.5
+        gray = alpha * gray + (1 - alpha) * (0.0 if light_ink else 1.0)
+    sample = gray[::2, ::2] if min(gray.shape) >= 2 * MIN_BLOCK else gray  # statistics need not see every pixel
+    if dark_on_light is None:
+        dark_on_light = _paper_is_light(sample)
+    if dark_on_light:  # light multiplies: ink is what the page reflects less than the paper around it
+        ink = 1.0 - gray / np.maximum(_surface(sample, 80, gray.shape), 0.05)
+    else:  # light ink on a dark board adds to it
+        ink = gray - _surface(sample, 20, gray.shape)
+    strength = float(ink.max(initial=0)) if averaged else _robust_max(ink)
+    paper = ink[::2, ::2][ink[::2, ::2] < strength / 2]
+    noise = 1.4826 * float(np.median(np.abs(paper - np.median(paper)))) if paper.size else 0.0  # paper grain
+    if strength < max(MIN_CONTRAST, NOISE_SIGMAS * noise):
+        return np.zeros_like(ink), dark_on_light
+    floor = max(3 * noise, 0.05 * strength)
+    return np.clip((ink - floor) / (strength - floor), 0.0, 1.0), dark_on_light
+
+
+def _paper_is_light(gray: np.ndarray) -> bool:
+    """Paper is what covers most of the border and most of the image; is it the lighter side?"""
+    lo, hi = -_robust_max(-gray), _robust_max(gray)
+    middle = (lo + hi) / 2
+    border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+    # a tight crop of a bold digit can have more ink than paper on its border: the whole image counts double
+    return bool((border > middle).mean() + 2 * (gray > middle).mean() > 1.5)
+
+
+def _surface(values: np.ndarray, percent: int, shape: tuple[int, int]) -> np.ndarray:
+    """The paper's level, of `shape`, from (a subsample of) the image: a smooth quadratic through coarse blocks.
+
+    Paper is what most of each block shows, so the 80th percentile (20th for light ink) ignores the
+    strokes; light changes slowly, so a quadratic through the blocks follows it, out to the edges.
+    """
+    h, w = values.shape
+    grid = min(GRID, min(shape) // MIN_BLOCK)
+    if grid < 2:
+        flat = values.ravel()
+        k = min(flat.size * percent // 100, flat.size - 1)
+        return np.full(shape, np.partition(flat, k)[k], np.float32)
+    bh, bw = h // grid, w // grid
+    blocks = values[: bh * grid, : bw * grid].reshape(grid, bh, grid, bw).transpose(0, 2, 1, 3).reshape(grid, grid, -1)
+    k = blocks.shape[-1] * percent // 100
+    levels = np.partition(blocks, k, axis=-1)[..., k].ravel()
+    centres = (np.arange(grid) + 0.5) / grid - 0.5  # block centres in [-0.5, 0.5]
+    cy, cx = np.repeat(centres, grid), np.tile(centres, grid)
+    terms = [np.ones_like(cx), cx, cy] + ([cx * cx, cx * cy, cy * cy] if grid > 2 else [])
+    coef = np.linalg.lstsq(np.stack(terms, axis=1), levels, rcond=None)[0]
+    y = ((np.arange(shape[0], dtype=np.float32) + 0.5) / shape[0] - 0.5)[:, None]
+    x = ((np.arange(shape[1], dtype=np.float32) + 0.5) / shape[1] - 0.5)[None, :]
+    surface = coef[0] + coef[1] * x + coef[2] * y
+    if grid > 2:
+        surface = surface + coef[3] * x * x + coef[4] * x * y + coef[5] * y * y
+    return surface.astype(np.float32)
+
+
+def _robust_max(ink: np.ndarray) -> float:
+    """Strength of the ink: the maximum after a 2x2 mean, so a lone noisy pixel does not count."""
+    if min(ink.shape) < 2:
+        return float(ink.max(initial=0))
+    pooled = (ink[:-1, :-1] + ink[1:, :-1] + ink[:-1, 1:] + ink[1:, 1:]) * 0.25
+    return float(pooled.max())
+
+
+def _runs_kept(profile: np.ndarray) -> tuple[int, int] | None:
+    """First and last+1 index of the inked span of a row/column profile, less faint separate runs at its ends."""
+    nonzero = np.flatnonzero(profile > 0)
+    if nonzero.size == 0:
+        return None
+    breaks = np.flatnonzero(np.diff(nonzero) > 1)
+    starts = np.concatenate([[nonzero[0]], nonzero[breaks + 1]])
+    ends = np.concatenate([nonzero[breaks], [nonzero[-1]]]) + 1
+    mass = np.array([profile[s:e].sum() for s, e in zip(starts, ends)]) / profile.sum()
+    first, last = 0, len(starts) - 1
+    while first < last and mass[first] < SPECK_MASS:
+        first += 1
+    while last > first and mass[last] < SPECK_MASS:
+        last -= 1
+    return int(starts[first]), int(ends[last])
+
+
+def _ink_box(ink: np.ndarray, strict: bool = True) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the ink, specks at the edges left out; None when there is no digit.
+
+    `strict` also refuses ink too scant to be a digit (specks); a first look at a reduced image skips that.
+    The box follows the solid ink (a faint haze of grain or light must not stretch it), then takes
+    in one more line on each side where the stroke's faint anti-aliased edge goes on.
+    """
+    solid_ink = np.where(ink > BOX_LEVEL, ink, 0)
+    rows, cols = _runs_kept(solid_ink.sum(axis=1)), _runs_kept(solid_ink.sum(axis=0))
+    if rows is None or cols is None:
+        return None
+    (top, bottom), (left, right) = rows, cols
+    top -= top > 0 and bool(ink[top - 1, left:right].any())
+    bottom += bottom < ink.shape[0] and bool(ink[bottom, left:right].any())
+    left -= left > 0 and bool(ink[top:bottom, left - 1].any())
+    right += right < ink.shape[1] and bool(ink[top:bottom, right].any())
+    solid = int(np.count_nonzero(ink[top:bottom, left:right] > 0.5))
+    if strict and solid < max(MIN_INK_PIXELS, MIN_INK_PER_SIDE * max(bottom - top, right - left)):
+        return None
+    return left, top, right, bottom
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in px of a boolean (H, W) mask: area over half the perimeter."""
+    edges = np.count_nonzero(mask[:, 1:] != mask[:, :-1]) + np.count_nonzero(mask[1:] != mask[:-1])
+    edges += 2 * (np.count_nonzero(mask[:, 0]) + np.count_nonzero(mask[0]))  # ink touching the crop's edge
+    return 2.0 * np.count_nonzero(mask) / max(edges, 1)
+
+
+def _dilate(ink: np.ndarray) -> np.ndarray:
+    """3x3 grey dilation of (H, W) ink, one pixel wider on each side."""
+    padded = np.pad(ink, 1)
+    out = np.maximum(padded[1:-1, :-2], padded[1:-1, 2:])
+    out = np.maximum(out, np.maximum(padded[:-2, 1:-1], padded[2:, 1:-1]))
+    return np.maximum(out, ink)
+
+
+def _frame(crop: np.ndarray) -> np.ndarray:
+    """(h, w) ink cropped to the digit -> (28, 28) float32 with the longer side 20 px, centre of mass at (14, 14)."""
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    width, grow = _stroke_width(crop > 0.5) * scale, 0
+    while width < MIN_STROKE and grow < 4:  # a fine pen on a big digit would vanish when shrunk
+        width, grow = width + 2 * scale, grow + 1
+    if grow:
+        crop = np.pad(crop, grow)
+        for _ in range(grow):
+            crop = _dilate(crop)
+        h, w = crop.shape
+        scale = BOX / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(Image.fromarray(crop, mode="F").resize(size, Image.BILINEAR), dtype=np.float32)
+    small = np.clip(small / max(float(small.max()), 1e-6), 0.0, 1.0)  # faint thin strokes back to full ink
+    mass = small.sum()
+    ys, xs = np.arange(small.shape[0]), np.arange(small.shape[1])
+    cy, cx = (small.sum(axis=1) @ ys) / mass, (small.sum(axis=0) @ xs) / mass
+    top, left = CENTRE - round(cy), CENTRE - round(cx)
+    frame = np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + small.shape[0], INPUT_SIZE), min(left + small.shape[1], INPUT_SIZE)
+    frame[y0:y1, x0:x1] = small[y0 - top : y1 - top, x0 - left : x1 - left]
+    return frame

@@ -1,0 +1,63 @@
+"""Shared fixtures: the data folder (explicit through DIGITS_DATA), the shipped model, the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "digits.onnx"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """../shared/data, or DIGITS_DATA; when DIGITS_DATA is set and the data is missing, the test fails."""
+    explicit = os.environ.get("DIGITS_DATA")
+    folder = Path(explicit) if explicit else ROOT.parent / "shared" / "data"
+    complete = (folder / "mnist" / "t10k-images-idx3-ubyte.gz").is_file() and (folder / "semeion" / "semeion.data").is_file()
+    if not complete:
+        if explicit:
+            pytest.fail(f"DIGITS_DATA={explicit} does not hold mnist/ and semeion/ (see ../shared/data/README.md)")
+        pytest.skip("no data folder: set DIGITS_DATA to the folder holding mnist/ and semeion/")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist_test(data_dir):
+    from digits.data import load_mnist
+
+    return load_mnist(data_dir, "test")
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    from digits.inference import Classifier
+
+    assert MODEL.is_file(), "the shipped model models/digits.onnx is missing"
+    return Classifier(MODEL)
+
+
+def run_cli(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """`python cli.py ARGS` in a subprocess from the repo root, text output captured."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kwargs,
+    )
+
+
+def on_paper(digit: np.ndarray, size: tuple[int, int], at: tuple[int, int], scale: float = 1.0) -> np.ndarray:
+    """(28, 28) uint8 MNIST digit, white on black -> (H, W) uint8 dark ink on white paper, scaled and placed."""
+    from PIL import Image
+
+    ink = Image.fromarray(digit)
+    if scale != 1.0:
+        ink = ink.resize((round(28 * scale), round(28 * scale)), Image.BICUBIC)
+    canvas = np.zeros(size[::-1], np.uint8)
+    ink = np.asarray(ink)[: size[1] - at[1], : size[0] - at[0]]
+    canvas[at[1] : at[1] + ink.shape[0], at[0] : at[0] + ink.shape[1]] = ink
+    return 255 - canvas

@@ -1,0 +1,71 @@
+"""Train a small model for one short epoch, export it, and check parity, metadata and the failure path."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import MODEL, run_cli
+from PIL import Image
+
+from digits.errors import ModelError
+from digits.inference import Classifier
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trained(data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = run_cli("train", "--data", data_dir / "mnist", "--epochs", "1", "--limit", "3000", "--out", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, result
+
+
+def test_train_writes_model_history_and_curves(trained):
+    out, result = trained
+    history = json.loads((out / "history.json").read_text())
+    assert history["config"]["epochs"] == 1 and history["config"]["train_limit"] == 3000
+    assert history["best_epoch"] == 1 and len(history["history"]["val_accuracy"]) == 1
+    assert history["train_images_sha256"].startswith("ba891046")
+    assert (out / "digits.keras").stat().st_size > 100_000
+    with Image.open(out / "training_curves.png") as png:
+        assert png.width > 500
+    assert "epoch  1" in result.stderr and "best epoch 1" in result.stderr
+
+
+def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
+    out, _ = trained
+    onnx_path = out / "small.onnx"
+    result = run_cli("export", "--keras", out / "digits.keras", "--out", onnx_path, "--data", data_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "parity on 1000 images" in " ".join(result.stderr.split())
+    meta = Classifier(onnx_path).metadata
+    assert float(meta["parity_max_abs_diff"]) <= 1e-4
+    # 24 steps leave BatchNorm's running statistics near their start: the numbers are real, not good
+    assert 0 <= float(meta["mnist_test_accuracy"]) <= 1 and 0 <= float(meta["semeion_accuracy"]) <= 1
+    assert json.loads(meta["training_config"])["train_limit"] == 3000
+    assert meta["opset"] == "17" and meta["train_labels_sha256"].startswith("65a50cbb")
+    assert onnx_path.stat().st_size < 1.5e6
+
+
+def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_dir, monkeypatch):
+    import keras
+
+    from export import to_onnx
+
+    out, _ = trained
+    model = keras.saving.load_model(out / "digits.keras")
+    inputs = np.random.default_rng(0).random((64, 28, 28, 1), dtype=np.float32)
+    with pytest.raises(ModelError, match="parity failed"):
+        to_onnx._parity(model, MODEL, inputs)  # another model: predictions differ
+
+    monkeypatch.setattr(to_onnx, "PARITY_TOLERANCE", 0.0)  # float noise alone now fails the check
+    target = out / "never.onnx"
+    with pytest.raises(ModelError, match="the ONNX file was not written"):
+        to_onnx.export_onnx(out / "digits.keras", target, None if data_dir is None else data_dir)
+    assert not target.exists() and not list(out.glob(".never.onnx*"))
+
+
+def test_export_without_a_keras_model_names_the_fix(tmp_path):
+    result = run_cli("export", "--keras", tmp_path / "none.keras", "--out", tmp_path / "x.onnx")
+    assert result.returncode == 1 and "run `python cli.py train`" in result.stderr
