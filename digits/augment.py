@@ -1,4 +1,4 @@
-"""Training-time augmentation for other people's handwriting: shape (random, in TensorFlow) and style (European 1s and 7s).
+"""Training-time augmentation for other people's handwriting: shape (random, TensorFlow) and style (1s, 7s).
 
 Only `train.py` imports this module; nothing here is part of the exported model.
 """
@@ -15,8 +15,21 @@ from digits.config import Config
 CENTRE = 13.5  # middle of the 28x28 frame, in pixel coordinates
 
 
+def _ink_extent(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Width, height and box centre (x, y) of the ink of each (N, 28, 28, 1) image, in pixels."""
+    idx = tf.range(28, dtype=tf.float32)
+    out = []
+    for axis in (1, 2):  # columns (max over rows), then rows
+        inked = tf.cast(tf.reduce_max(images[..., 0], axis=axis) > 0.1, tf.float32)  # (N, 28)
+        first = tf.reduce_min(idx + 99 * (1 - inked), axis=1)
+        last = tf.reduce_max(idx - 99 * (1 - inked), axis=1)
+        out.append((tf.maximum(last - first + 1, 1.0), (first + last) / 2))
+    (w, cx), (h, cy) = out
+    return w, h, cx, cy
+
+
 def random_affine(images: tf.Tensor, cfg: Config) -> tf.Tensor:
-    """Rotate, shear, scale (with aspect change) and shift each image of a (N, 28, 28, 1) batch about the centre."""
+    """Rotate, shear, scale (with aspect change or box filling) and shift each image of a (N, 28, 28, 1) batch."""
     n = tf.shape(images)[0]
     uni = lambda lo, hi: tf.random.uniform([n], lo, hi)  # noqa: E731
     angle = uni(-math.radians(cfg.rotation_deg), math.radians(cfg.rotation_deg))
@@ -24,6 +37,10 @@ def random_affine(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     scale = uni(*cfg.scale)
     aspect = tf.exp(uni(math.log(cfg.aspect[0]), math.log(cfg.aspect[1])))
     sx, sy = scale * tf.sqrt(aspect), scale / tf.sqrt(aspect)
+    width, height, cx, cy = _ink_extent(images)
+    fill = uni(0, 1) < cfg.fill_box_prob  # stretched to fill the 20x20 box, as box-normalised forms and data sets do
+    sx = tf.where(fill, tf.minimum(20 / width, 3.0), sx)
+    sy = tf.where(fill, tf.minimum(20 / height, 3.0), sy)
     tx, ty = uni(-cfg.shift_px, cfg.shift_px), uni(-cfg.shift_px, cfg.shift_px)
     # forward map A = rotation @ shear @ scale; the op wants the inverse, output pixel -> input pixel
     cos, sin = tf.cos(angle), tf.sin(angle)
@@ -31,9 +48,9 @@ def random_affine(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     c, d = sin * sx, (sin * shear + cos) * sy
     det = a * d - b * c
     ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
-    ox, oy = CENTRE + tx, CENTRE + ty  # where the centre lands
+    ox, oy = CENTRE + tx, CENTRE + ty  # the ink's box centre lands here, so stretching never pushes it out
     transforms = tf.stack(
-        [ia, ib, CENTRE - ia * ox - ib * oy, ic, id_, CENTRE - ic * ox - id_ * oy, tf.zeros([n]), tf.zeros([n])], axis=1
+        [ia, ib, cx - ia * ox - ib * oy, ic, id_, cy - ic * ox - id_ * oy, tf.zeros([n]), tf.zeros([n])], axis=1
     )
     return tf.raw_ops.ImageProjectiveTransformV3(
         images=images, transforms=transforms, output_shape=[28, 28], fill_value=0.0,
@@ -53,8 +70,10 @@ def random_thickness(images: tf.Tensor, cfg: Config) -> tf.Tensor:
 
 
 def augment(images: tf.Tensor, cfg: Config) -> tf.Tensor:
-    """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed."""
-    return tf.clip_by_value(random_thickness(random_affine(images, cfg), cfg), 0.0, 1.0)
+    """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed (a share left as they are)."""
+    deformed = tf.clip_by_value(random_thickness(random_affine(images, cfg), cfg), 0.0, 1.0)
+    keep = tf.random.uniform([tf.shape(images)[0], 1, 1, 1]) < cfg.clean_prob
+    return tf.where(keep, images, deformed)
 
 
 def _segment(canvas: np.ndarray, p0: tuple[float, float], p1: tuple[float, float], width: float) -> None:
@@ -91,7 +110,7 @@ def european_strokes(images: np.ndarray, labels: np.ndarray, cfg: Config, rng: n
             if digit == 1:
                 x_top = xs[ys <= top + 1].mean()
                 angle = math.radians(rng.uniform(25, 60))
-                length = height * rng.uniform(0.25, 0.45)
+                length = height * rng.uniform(0.25, 0.65)
                 _segment(img, (x_top, top), (x_top - length * math.cos(angle), top + length * math.sin(angle)), width)
                 if rng.random() < 0.4:
                     x_bot, half = xs[ys >= bottom - 1].mean(), height * rng.uniform(0.15, 0.3)
