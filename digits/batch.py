@@ -1,58 +1,173 @@
-"""Classify image files: open each safely, preprocess, run the model in batches, one result per file.
+"""Classify image files: decode and preprocess in parallel workers, run the model in batches, stream results.
 
-A file that cannot be read becomes a result with status "error" and a specific message; it never
-stops the others.
+Results come back one per file, in input order, as soon as their batch is done; memory holds only
+the files in flight, whatever the number of files. A file that cannot be read becomes a result with
+status "error" and a specific message; it never stops the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from digits.config import Config
-from digits.errors import ImageError
+from digits.errors import DigitsError, ImageError
 from digits.images import open_image
 from digits.inference import Classifier, Prediction
+from digits.output import RowWriter, record
 from digits.preprocess import Preprocessed, preprocess
+from digits.walk import IMAGE_EXTENSIONS, Found, WalkStats, find_images
 
-OK, BLANK, ERROR = "ok", "blank", "error"
+OK, LOW_CONFIDENCE, BLANK, ERROR = "ok", "low_confidence", "blank", "error"
+STATUSES = (OK, LOW_CONFIDENCE, BLANK, ERROR)
+CHUNK = 16  # files per task sent to a worker: amortises the hand-off, keeps small folders parallel
+
+Loaded = tuple[Preprocessed | None, str, str]  # (what the model sees, note, error message)
 
 
 @dataclass(frozen=True)
 class FileResult:
     """The outcome for one file."""
 
-    path: Path
-    status: str  # "ok", "blank" or "error"
+    found: Found
+    status: str  # one of STATUSES
     prediction: Prediction | None  # None on error
     error: str = ""  # what went wrong, for status "error"
     note: str = ""  # e.g. "first of 3 frames"
 
 
-def _load(path: Path, cfg: Config) -> tuple[Preprocessed | None, str, str]:
-    """(what the model sees, note, error message) for one file."""
+def load(path: Path, max_pixels: int) -> Loaded:
+    """Open and preprocess one file; errors become messages, never exceptions."""
     try:
-        opened = open_image(path, cfg.max_pixels)
+        opened = open_image(path, max_pixels)
         with opened.image:
             return preprocess(opened.image), opened.note, ""
     except ImageError as exc:
         return None, "", str(exc)
-    except (OSError, ValueError) as exc:  # decoders fail lazily in odd ways on hostile files
-        return None, "", f"cannot decode image: {exc}"
+    except (OSError, ValueError, MemoryError) as exc:  # decoders fail lazily and in odd ways on hostile files
+        return None, "", f"cannot decode image: {type(exc).__name__}: {exc}"
 
 
-def classify_files(paths: Iterable[Path], classifier: Classifier, cfg: Config = Config()) -> Iterator[FileResult]:
-    """One FileResult per path, in input order, running the model once per `cfg.batch` files."""
-    paths = iter(paths)
-    while chunk := list(islice(paths, cfg.batch)):
-        loaded = [_load(path, cfg) for path in chunk]
-        readable = [seen for seen, _, _ in loaded if seen is not None]
-        predictions = iter(classifier.classify(readable))
-        for path, (seen, note, error) in zip(chunk, loaded):
+def _load_chunk(found: list[Found], max_pixels: int) -> list[Loaded]:
+    return [load(f.path, max_pixels) for f in found]
+
+
+def _pool(kind: str, workers: int) -> Executor:
+    if kind == "thread":
+        return ThreadPoolExecutor(workers)
+    # fork is fast and safe here: workers only decode and run numpy, never the onnxruntime session
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
+
+
+def _worker_init(parent: int) -> None:
+    """Workers ignore Ctrl-C (it reaches the whole process group; the parent handles it) and die with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which cleans up its output
+    if sys.platform.startswith("linux"):  # even a parent killed outright (SIGKILL) takes its workers along
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent was already gone
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _loaded(found: Iterable[Found], cfg: Config, workers: int) -> Iterator[tuple[Found, Loaded]]:
+    """(file, loaded) in input order; with several workers, at most two model batches in flight."""
+    chunks = _chunks(found, CHUNK)
+    if workers == 1:
+        for chunk in chunks:
+            yield from zip(chunk, _load_chunk(chunk, cfg.max_pixels), strict=True)
+        return
+    window = max(2 * workers, 2 * cfg.batch // CHUNK)
+    pool = _pool(cfg.pool, workers)
+    try:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_load_chunk, chunk, cfg.max_pixels)))
+            if len(pending) >= window:
+                chunk, future = pending.popleft()
+                yield from zip(chunk, future.result(), strict=True)
+        while pending:
+            chunk, future = pending.popleft()
+            yield from zip(chunk, future.result(), strict=True)
+    finally:  # on an interrupt, drop the queued work rather than finishing it
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def status_of(prediction: Prediction, min_confidence: float) -> str:
+    """ok, low_confidence or blank for a readable image."""
+    if prediction.blank:
+        return BLANK
+    return LOW_CONFIDENCE if prediction.confidence < min_confidence else OK
+
+
+def classify_files(
+    found: Iterable[Found], classifier: Classifier, cfg: Config = Config(), workers: int | None = None
+) -> Iterator[FileResult]:
+    """One FileResult per file, in input order; decoding runs on `workers` (default: all cores)."""
+    workers = workers or cfg.workers or os.cpu_count() or 1
+    for batch in _chunks(_loaded(found, cfg, workers), cfg.batch):
+        predictions = iter(classifier.classify([seen for _, (seen, _, _) in batch if seen is not None]))
+        for f, (seen, note, error) in batch:
             if seen is None:
-                yield FileResult(path, ERROR, None, error=error)
-                continue
-            prediction = next(predictions)
-            yield FileResult(path, BLANK if prediction.blank else OK, prediction, note=note)
+                yield FileResult(f, ERROR, None, error=error)
+            else:
+                prediction = next(predictions)
+                yield FileResult(f, status_of(prediction, cfg.min_confidence), prediction, note=note)
+
+
+@dataclass
+class Summary:
+    """What a batch run did, for the summary table and the exit code."""
+
+    statuses: Counter = field(default_factory=Counter)  # status -> files
+    digits: Counter = field(default_factory=Counter)  # digit -> files read as it (ok and low_confidence)
+    walk: WalkStats = field(default_factory=WalkStats)
+    seconds: float = 0.0
+
+    @property
+    def files(self) -> int:
+        return sum(self.statuses.values())
+
+
+def run_batch(
+    inputs: Sequence[Path],
+    writer: RowWriter,
+    classifier: Classifier,
+    cfg: Config,
+    recursive: bool = True,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> Summary:
+    """Classify every image under `inputs`, writing one row per file as results arrive; raises if none found."""
+    start = time.perf_counter()
+    summary = Summary()
+    for result in classify_files(find_images(inputs, recursive, summary.walk), classifier, cfg):
+        writer.write(record(result, writer.probabilities))
+        summary.statuses[result.status] += 1
+        if result.status in (OK, LOW_CONFIDENCE):
+            summary.digits[result.prediction.digit] += 1
+        if on_result:
+            on_result(result)
+    summary.seconds = time.perf_counter() - start
+    if summary.files == 0:
+        names = ", ".join(p.as_posix() for p in inputs)
+        raise DigitsError(f"no image files found in {names} ({', '.join(sorted(IMAGE_EXTENSIONS))}); check the path")
+    return summary

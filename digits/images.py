@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +10,6 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from digits.errors import ImageError
-
-Image.MAX_IMAGE_PIXELS = None  # our own limit below is checked from the header, before any decoding
 
 
 @dataclass(frozen=True)
@@ -25,16 +24,18 @@ def open_image(path: Path, max_pixels: int) -> Opened:
     """Decode `path` (first frame only) or raise ImageError naming what is wrong with it."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise ImageError("file not found (a broken link?)") from None
-    except PermissionError:
-        raise ImageError("permission denied: cannot read the file") from None
-    if size == 0:
+    except OSError as exc:
+        raise ImageError(f"cannot read the file: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):  # a pipe or device named like an image would block the reader
+        raise ImageError("not a regular file")
+    if info.st_size == 0:
         raise ImageError("empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow warns on odd metadata; the decode result is what matters
+            warnings.simplefilter("ignore")  # odd metadata, large sizes: our own checks below decide
             image = Image.open(path)
             width, height = image.size
             if width * height > max_pixels:
@@ -47,11 +48,13 @@ def open_image(path: Path, max_pixels: int) -> Opened:
         raise
     except PermissionError:
         raise ImageError("permission denied: cannot read the file") from None
+    except Image.DecompressionBombError:  # Pillow's own hard limit, also checked from the header
+        limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+        message = f"header claims more than {limit:,} pixels (Pillow's safety limit); downscale it first"
+        raise ImageError(message) from None
     except UnidentifiedImageError:
         raise ImageError("not an image Pillow can read (wrong extension, or not an image at all)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # truncated or corrupt data
         raise ImageError(f"corrupt or truncated image: {exc}") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"image too large to decode safely: {exc}") from None
     note = f"first of {frames} frames" if frames > 1 else ""
     return Opened(image=image, note=note)

@@ -1,0 +1,281 @@
+"""`cli.py batch` in a subprocess on folders mixing good scans and hostile files."""
+
+import csv
+import io
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, on_paper, run_cli
+from PIL import Image
+
+COLUMNS = ["path", "prediction", "confidence", "status", "error"]
+ODD_NAMES = ["with space.png", "comma,name.png", 'quote"name.png', "ünïcødé 数字.png", "=cmd.png", "-minus.png"]
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels, with no pixel data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IEND", b"")
+
+
+def scan(digit: np.ndarray, scale: float = 3) -> Image.Image:
+    return Image.fromarray(on_paper(digit, (130, 120), (15, 10), scale))
+
+
+@pytest.fixture(scope="module")
+def folder(mnist_test, tmp_path_factory):
+    """good/ (named by true digit), odd/ (odd names), bad/ (hostile), a link loop, and a text file."""
+    root = tmp_path_factory.mktemp("scans")
+    labels = {}
+    (root / "good" / "deeper").mkdir(parents=True)
+    for i in range(12):
+        name = f"good/{i:02d}.{['png', 'JPG', 'jpeg', 'bmp', 'tiff', 'webp'][i % 6]}"
+        scan(mnist_test.images[i]).convert("RGB").save(root / name)
+        labels[name] = int(mnist_test.labels[i])
+    scan(mnist_test.images[12]).save(root / "good/deeper/12.png")
+    labels["good/deeper/12.png"] = int(mnist_test.labels[12])
+    (root / "odd").mkdir()
+    for i, name in enumerate(ODD_NAMES):
+        scan(mnist_test.images[20 + i]).save(root / "odd" / name)
+        labels[f"odd/{name}"] = int(mnist_test.labels[20 + i])
+
+    bad = root / "bad"
+    bad.mkdir()
+    (bad / "empty.png").write_bytes(b"")
+    good_png = io.BytesIO()
+    scan(mnist_test.images[30]).save(good_png, format="PNG")
+    (bad / "truncated.png").write_bytes(good_png.getvalue()[: len(good_png.getvalue()) // 2])
+    (bad / "text.jpg").write_text("this is a text file saved under an image name\n")
+    (bad / "huge.png").write_bytes(png_header(60_000, 60_000))
+    (bad / "broken.png").symlink_to(bad / "no-such-file.png")
+    os.mkfifo(bad / "pipe.png")
+    Image.new("RGBA", (80, 80), (0, 0, 0, 0)).save(bad / "transparent.png")
+    Image.new("L", (80, 80), 255).save(bad / "white.gif")
+    frames = [scan(mnist_test.images[k]).convert("L") for k in (31, 34, 35)]  # distinct, or GIF merges them
+    frames[0].save(bad / "frames.gif", save_all=True, append_images=frames[1:])
+    frames[0].save(bad / "frames.tif", save_all=True, append_images=frames[1:2])
+    sixteen = (np.asarray(scan(mnist_test.images[32]).convert("L"), np.uint16) * 257).astype(np.uint16)
+    Image.fromarray(sixteen).save(bad / "sixteen.png")
+    scan(mnist_test.images[33]).convert("CMYK").save(bad / "cmyk.jpg")
+    labels.update({"bad/frames.gif": int(mnist_test.labels[31]), "bad/frames.tif": int(mnist_test.labels[31]),
+                   "bad/sixteen.png": int(mnist_test.labels[32]), "bad/cmyk.jpg": int(mnist_test.labels[33])})
+
+    (root / "notes.txt").write_text("not an image")
+    (root / "good" / "loop").symlink_to(root)  # a link back up: must not hang the walk
+    return root, labels
+
+
+def read_csv(text: str) -> list[dict]:
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == COLUMNS
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+
+
+@pytest.fixture(scope="module")
+def batch_run(folder, tmp_path_factory):
+    root, _ = folder
+    out = tmp_path_factory.mktemp("out") / "preds.csv"
+    result = run_cli("batch", root, "--out", out)
+    return result, read_csv(out.read_text(encoding="utf-8")), out
+
+
+def test_every_image_file_gets_one_row_in_stable_sorted_order(batch_run, folder):
+    result, rows, _ = batch_run
+    root, labels = folder
+    paths = [r["path"] for r in rows]
+    hostile = ["broken.png", "empty.png", "huge.png", "pipe.png", "text.jpg", "transparent.png", "truncated.png",
+               "white.gif"]
+    assert sorted(paths) == sorted([*labels, *(f"bad/{n}" for n in hostile)])
+    assert paths == sorted(paths, key=lambda p: p.split("/"))  # depth-first, each folder in name order
+    assert re.search(r"other files skipped\s*│\s*1\s", result.stderr)  # notes.txt
+    assert "folder links already walked" in result.stderr  # good/loop -> the root
+
+
+def test_odd_names_are_quoted_and_never_formulas(folder):
+    root, labels = folder
+    result = run_cli("batch", root / "odd")
+    rows = read_csv(result.stdout)
+    safe = {"=cmd.png": "./=cmd.png", "-minus.png": "./-minus.png"}
+    assert sorted(r["path"] for r in rows) == sorted(safe.get(n, n) for n in ODD_NAMES)
+    for row in rows:
+        assert row["prediction"] == str(labels["odd/" + row["path"].removeprefix("./")])
+    assert '"comma,name.png"' in result.stdout and '"quote""name.png"' in result.stdout
+
+
+def test_good_scans_get_the_right_digit(batch_run, folder):
+    _, rows, _ = batch_run
+    _, labels = folder
+    by_path = {r["path"].removeprefix("./"): r for r in rows}
+    for path, label in labels.items():
+        row = by_path[path]
+        assert row["status"] in ("ok", "low_confidence"), row
+        assert row["prediction"] == str(label), row
+        assert 0 < float(row["confidence"]) <= 1
+
+
+@pytest.mark.parametrize(
+    "name, status, message",
+    [
+        ("empty.png", "error", "empty file"),
+        ("truncated.png", "error", "truncated"),
+        ("text.jpg", "error", "not an image"),
+        ("huge.png", "error", "pixels"),
+        ("broken.png", "error", "not found"),
+        ("pipe.png", "error", "not a regular file"),
+        ("transparent.png", "blank", ""),
+        ("white.gif", "blank", ""),
+        ("frames.gif", "ok", "first of 3 frames"),
+        ("frames.tif", "ok", "first of 2 frames"),
+    ],
+)
+def test_hostile_files_get_their_own_row_and_message(batch_run, name, status, message):
+    _, rows, _ = batch_run
+    row = next(r for r in rows if r["path"] == f"bad/{name}")
+    assert row["status"] in (status, "low_confidence" if status == "ok" else status)
+    assert message in row["error"]
+    if status != "ok":
+        assert row["prediction"] == "" and row["confidence"] == ""
+
+
+def test_exit_code_3_when_some_files_could_not_be_read(batch_run):
+    result, _, _ = batch_run
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_clean_folder_exits_0_and_jsonl_has_the_same_records(folder, tmp_path):
+    root, labels = folder
+    out = tmp_path / "preds.jsonl"
+    result = run_cli("batch", root / "good", "--out", out, "--probabilities", "--no-recursive")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["path"] for r in records] == [p.removeprefix("good/") for p in sorted(labels) if p.count("/") == 1
+                                            and p.startswith("good/")]
+    for r in records:
+        assert list(r) == COLUMNS + [f"p{d}" for d in range(10)]
+        assert abs(sum(r[f"p{d}"] for d in range(10)) - 1) < 1e-3 and r["prediction"] == labels[f"good/{r['path']}"]
+
+
+def test_out_dash_writes_csv_to_stdout_and_nothing_else(folder):
+    root, _ = folder
+    result = run_cli("batch", root / "good", "--out", "-", "--no-recursive")
+    assert result.returncode == 0
+    rows = read_csv(result.stdout)
+    assert len(rows) == 12 and all(r["status"] in ("ok", "low_confidence") for r in rows)
+
+
+def test_low_confidence_threshold_marks_rows_for_review(folder):
+    root, _ = folder
+    result = run_cli("batch", root / "good", "--min-confidence", "1.0", "--no-recursive", "-q")
+    rows = read_csv(result.stdout)
+    statuses = [r["status"] for r in rows]
+    assert set(statuses) <= {"low_confidence", "ok"} and "low_confidence" in statuses
+    assert result.stderr == ""  # --quiet: no summary
+
+
+def test_fatal_errors_exit_1_without_touching_the_output(folder, tmp_path):
+    root, _ = folder
+    out = tmp_path / "preds.csv"
+    out.write_text("earlier results\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args, message in [
+        ((empty, "--out", out), "no image files found"),
+        ((root / "good", "--out", out, "--model", tmp_path / "none.onnx"), "model not found"),
+        ((root / "good", "--out", tmp_path / "no-dir" / "p.csv"), "cannot write"),
+    ]:
+        result = run_cli("batch", *args)
+        assert result.returncode == 1, result.stderr
+        assert message in result.stderr and "Traceback" not in result.stderr
+        assert out.read_text() == "earlier results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "preds.csv"]
+
+
+def test_usage_errors_exit_2(folder):
+    root, _ = folder
+    assert run_cli("batch").returncode == 2
+    assert run_cli("batch", root, "--format", "xml").returncode == 2
+    assert run_cli("batch", root, "--min-confidence", "2").returncode == 2
+
+
+def test_pixel_limit_is_configurable(folder):
+    root, _ = folder
+    rows = read_csv(run_cli("batch", root / "good" / "00.png", "--max-pixels", "1000").stdout)
+    assert rows[0]["status"] == "error" and "above the limit of 1,000" in rows[0]["error"]
+
+
+def test_unreadable_file_and_folder(mnist_test, tmp_path):
+    scan(mnist_test.images[0]).save(tmp_path / "a.png")
+    scan(mnist_test.images[1]).save(tmp_path / "secret.png")
+    (tmp_path / "secret.png").chmod(0o000)
+    (tmp_path / "locked").mkdir(mode=0o000)
+    command = [sys.executable, str(ROOT / "cli.py"), "batch", str(tmp_path)]
+    if os.geteuid() == 0:  # root reads anything; without these two capabilities it obeys permissions
+        drop = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", *command]
+    env = {**os.environ, "COLUMNS": "300"}  # the summary table unwrapped
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    rows = {r["path"]: r for r in read_csv(result.stdout)}
+    assert result.returncode == 3, result.stderr
+    assert rows["a.png"]["status"] == "ok" and "permission denied" in rows["secret.png"]["error"]
+    assert "folders unreadable" in result.stderr and "locked" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def many(mnist_test, tmp_path_factory):
+    """1,500 scans: enough for a run to be caught half way."""
+    folder = tmp_path_factory.mktemp("many")
+    for i in range(1500):
+        Image.fromarray(on_paper(mnist_test.images[i % 100], (200, 180), (30, 30), 4)).save(folder / f"{i:04d}.png")
+    return folder
+
+
+def start_batch(scans: Path, out: Path) -> subprocess.Popen:
+    """The CLI writing to `out`, returned once rows are streaming into its temporary file."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(scans), "--out", str(out)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in out.parent.iterdir()):
+        assert process.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
+        time.sleep(0.02)
+    return process
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_leaves_the_earlier_file_and_no_partial_file(many, tmp_path, sig):
+    out = tmp_path / "preds.csv"
+    out.write_text("earlier results\n")
+    process = start_batch(many, out)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == f"interrupted; {out} left as it was"  # one line, no traceback
+    assert out.read_text() == "earlier results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"]
+
+
+def test_a_killed_run_leaves_the_earlier_file_and_the_next_run_clears_its_leftovers(many, tmp_path):
+    out = tmp_path / "preds.csv"
+    out.write_text("earlier results\n")
+    process = start_batch(many, out)
+    process.kill()  # SIGKILL: no chance to clean up
+    process.communicate(timeout=60)
+    assert out.read_text() == "earlier results\n"
+    assert len(list(tmp_path.glob(".preds.csv.*.tmp"))) == 1  # what a hard kill leaves
+    result = run_cli("batch", many / "0000.png", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"] and out.read_text().startswith("path,")
