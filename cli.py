@@ -1,4 +1,4 @@
-"""digits command line: predict, info, train, export, evaluate.
+"""digits command line: batch, predict, info, train, export, evaluate.
 
 Thin by design: each command parses, calls one library function, renders with rich.
 Exit codes: 0 ok; 1 fatal (no model, bad data folder...); 2 usage; 3 some images could not be read.
@@ -27,7 +27,7 @@ ModelPath = Annotated[Path, typer.Option("--model", help="ONNX model to use.")]
 
 def fail(exc: DigitsError) -> typer.Exit:
     """One line on stderr, the error's exit code, no traceback."""
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)  # one line, however long
     return typer.Exit(exc.exit_code)
 
 
@@ -79,7 +79,7 @@ def train(
 def export(
     keras_path: Annotated[Path, typer.Option("--keras", help="Trained Keras model.")] = MODELS_DIR / "digits.keras",
     onnx_path: Annotated[Path, typer.Option("--out", help="ONNX file to write.")] = DEFAULT_MODEL,
-    data: Annotated[Path | None, typer.Option("--data", help="Data folder (mnist/, semeion/) for parity and accuracy.")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder (mnist/, semeion/) for accuracy.")] = None,
 ) -> None:
     """Export the Keras model to ONNX, checking parity with Keras and recording accuracy in its metadata."""
     from export.to_onnx import export_onnx
@@ -92,7 +92,8 @@ def export(
     semeion = "not measured (no --data)" if report.semeion_accuracy is None else f"{report.semeion_accuracy:.2%}"
     err.print(
         f"wrote {report.onnx_path} ({report.size_bytes / 1e6:.2f} MB); parity on {report.parity_images} images: "
-        f"max |Keras - ONNX| {report.parity_max_abs_diff:.1e}; MNIST test {report.mnist_accuracy:.2%}; Semeion {semeion}"
+        f"max |Keras - ONNX| {report.parity_max_abs_diff:.1e}; "
+        f"MNIST test {report.mnist_accuracy:.2%}; Semeion {semeion}"
     )
 
 
@@ -100,7 +101,7 @@ def export(
 def evaluate(
     data: DataDir,
     model: ModelPath = DEFAULT_MODEL,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the confusion matrices and mistake grids.")] = MODELS_DIR,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the confusion and mistakes PNGs.")] = MODELS_DIR,
 ) -> None:
     """Accuracy on MNIST test and Semeion, per-digit precision/recall, confusion matrix and mistakes as PNGs."""
     from rich.table import Table
@@ -113,7 +114,8 @@ def evaluate(
     except DigitsError as exc:
         raise fail(exc) from None
     for ev, pngs in results:
-        table = Table(title=f"{ev.name}: accuracy {ev.accuracy:.2%} ({(ev.predicted == ev.labels).sum():,}/{len(ev.labels):,}), blank {ev.blank}")
+        right = int((ev.predicted == ev.labels).sum())
+        table = Table(title=f"{ev.name}: accuracy {ev.accuracy:.2%} ({right:,}/{len(ev.labels):,}), blank {ev.blank}")
         for column in ("digit", "precision", "recall", "support"):
             table.add_column(column, justify="right")
         for digit, precision, recall, support in ev.per_class():
@@ -131,42 +133,149 @@ def predict(
     """Classify image files: a table of digit, confidence and top 3, or JSON."""
     import json
 
-    from digits.batch import ERROR, classify_files
+    from digits.batch import CHUNK, ERROR, classify_files
     from digits.errors import EXIT_PARTIAL
     from digits.inference import Classifier
+    from digits.output import record
+    from digits.walk import Found
 
+    found = [Found(path, path.as_posix()) for path in images]
     try:
-        results = list(classify_files(images, Classifier(model), DEFAULTS))
+        classifier = Classifier(model)
+        results = list(classify_files(found, classifier, DEFAULTS, workers=None if len(found) > 2 * CHUNK else 1))
     except DigitsError as exc:
         raise fail(exc) from None
     if as_json:
-        out.print_json(json.dumps([result_record(r) for r in results]))
+        rows = [record(r, probabilities=True) for r in results]
+        for row in rows:  # one array per image here, rather than the p0..p9 columns of batch output
+            probabilities = [row.pop(f"p{d}") for d in range(10)]
+            row["probabilities"] = None if probabilities[0] is None else probabilities
+        out.print_json(json.dumps(rows))
     else:
         from rich.table import Table
 
         table = Table("file", "digit", "confidence", "top 3")
         for r in results:
             if r.prediction is None or r.prediction.blank:
-                table.add_row(str(r.path), r.status, "", r.error or "no ink found")
+                table.add_row(r.found.name, r.status, "", r.error or "no ink found")
             else:
                 top = "  ".join(f"{d}: {p:.1%}" for d, p in r.prediction.top(3))
-                table.add_row(str(r.path), str(r.prediction.digit), f"{r.prediction.confidence:.1%}", top)
+                table.add_row(r.found.name, str(r.prediction.digit), f"{r.prediction.confidence:.1%}", top)
         out.print(table)
     if any(r.status == ERROR for r in results):
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def result_record(r) -> dict:
-    """One file's result as plain JSON-able values."""
-    p = r.prediction
-    return {
-        "path": str(r.path),
-        "prediction": None if p is None or p.blank else p.digit,
-        "confidence": None if p is None or p.blank else round(p.confidence, 6),
-        "probabilities": None if p is None or p.blank else [round(float(v), 6) for v in p.probabilities],
-        "status": r.status,
-        "error": r.error,
-    }
+@app.command()
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(help="Folders (walked recursively) and files.", show_default=False)],
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")] = None,
+    probabilities: Annotated[bool, typer.Option("--probabilities", help="Add columns p0..p9.")] = False,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Below this, status is low_confidence (for human review).")
+    ] = DEFAULTS.min_confidence,
+    recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Walk sub-folders.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    model: ModelPath = DEFAULT_MODEL,
+    workers: Annotated[int, typer.Option(min=0, help="Decoding processes; 0 = one per core.")] = DEFAULTS.workers,
+    max_pixels: Annotated[int, typer.Option(min=1, help="Refuse larger images (checked before decoding).")] = (
+        DEFAULTS.max_pixels
+    ),
+    pool: Annotated[str, typer.Option(hidden=True, help="process or thread (for benchmarks).")] = DEFAULTS.pool,
+) -> None:
+    """Classify every image under folders into CSV/JSONL: path, prediction, confidence, status, error."""
+    import sys
+
+    from digits.batch import run_batch
+    from digits.errors import EXIT_PARTIAL
+    from digits.inference import Classifier
+    from digits.output import RowWriter, atomic_text, output_format
+
+    fmt = output_format(out, fmt)
+    if fmt not in ("csv", "jsonl"):
+        err.print(f"[red]error:[/red] --format must be csv or jsonl, not {fmt!r}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    cfg = dataclasses.replace(
+        DEFAULTS, min_confidence=min_confidence, workers=workers, max_pixels=max_pixels, pool=pool
+    )
+    show = err.is_terminal and not quiet
+    try:
+        classifier = Classifier(model, cfg.threads, cfg.batch)
+        with progress_bar(inputs, recursive, show) as on_result:
+            if out == "-":
+                writer = RowWriter(sys.stdout, fmt, probabilities)
+                summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
+            else:
+                with atomic_text(Path(out)) as stream:
+                    writer = RowWriter(stream, fmt, probabilities)
+                    summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
+    except DigitsError as exc:
+        raise fail(exc) from None
+    except KeyboardInterrupt:
+        kept = "" if out == "-" else f"; {out} left as it was"
+        err.print(f"[yellow]interrupted[/yellow]{kept}", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    if not quiet:
+        err.print(summary_table(summary, out))
+    if summary.statuses.get("error"):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def progress_bar(inputs: list[Path], recursive: bool, show: bool):
+    """A context giving a per-result callback: a rich bar (files, images/s, ETA) on stderr, or nothing."""
+    from contextlib import contextmanager, nullcontext
+
+    if not show:
+        return nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from digits.walk import find_images
+
+    @contextmanager
+    def bar():
+        total = sum(1 for _ in find_images(inputs, recursive))  # a names-only pass, so the bar has an end
+        columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("", total=total, rate="")
+            step = max(1, total // 200)
+
+            def on_result(result) -> None:
+                progress.advance(task)
+                t = progress.tasks[0]
+                if t.completed % step == 0 and t.speed:
+                    progress.update(task, rate=f"{t.speed:,.0f} images/s")
+
+            yield on_result
+
+    return bar()
+
+
+def summary_table(summary, out: str):
+    """Counts per status and per digit, skipped files, time and speed."""
+    from rich.table import Table
+
+    from digits.batch import STATUSES
+
+    table = Table(title=f"{summary.files:,} images -> {'stdout' if out == '-' else out}", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    for status in STATUSES:
+        table.add_row(status, f"{summary.statuses.get(status, 0):,}")
+    table.add_section()
+    for digit in range(10):
+        table.add_row(f"read as {digit}", f"{summary.digits.get(digit, 0):,}")
+    table.add_section()
+    table.add_row("other files skipped", f"{summary.walk.skipped:,}")
+    if summary.walk.unreadable:
+        more = " ..." if len(summary.walk.unreadable) > 3 else ""
+        table.add_row("folders unreadable", ", ".join(summary.walk.unreadable[:3]) + more)
+    if summary.walk.loops:
+        table.add_row("folder links already walked", f"{summary.walk.loops:,}")
+    table.add_row("elapsed", f"{summary.seconds:.2f} s")
+    table.add_row("speed", f"{summary.files / max(summary.seconds, 1e-9):,.0f} images/s")
+    return table
 
 
 @app.command()
@@ -182,7 +291,9 @@ def info(model: ModelPath = DEFAULT_MODEL) -> None:
         classifier = Classifier(model)
     except DigitsError as exc:
         raise fail(exc) from None
-    table = Table("key", "value", title=str(model), show_lines=False)
+    table = Table(title=str(model))
+    table.add_column("key")
+    table.add_column("value", overflow="fold")  # hashes in full, never cut
     table.add_row("sha256", hashlib.sha256(Path(model).read_bytes()).hexdigest())
     table.add_row("size", f"{Path(model).stat().st_size:,} bytes")
     for key in sorted(classifier.metadata):

@@ -7,6 +7,7 @@ transparency, colour, polarity, uneven light and paper grain. Pure numpy + Pillo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,7 +61,8 @@ def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
     if box is None or max(box[2] - box[0], box[3] - box[1]) * factor < MIN_DIGIT_PX:
         return _blank(dark_on_light)
     left, top, right, bottom = box
-    in_input = (offset[0] + left * factor, offset[1] + top * factor, offset[0] + right * factor, offset[1] + bottom * factor)
+    x0, y0 = offset
+    in_input = (x0 + left * factor, y0 + top * factor, x0 + right * factor, y0 + bottom * factor)
     return Preprocessed(_frame(ink[top:bottom, left:right]), False, dark_on_light, in_input)
 
 
@@ -169,16 +171,22 @@ def _surface(values: np.ndarray, percent: int, shape: tuple[int, int]) -> np.nda
     blocks = values[: bh * grid, : bw * grid].reshape(grid, bh, grid, bw).transpose(0, 2, 1, 3).reshape(grid, grid, -1)
     k = blocks.shape[-1] * percent // 100
     levels = np.partition(blocks, k, axis=-1)[..., k].ravel()
-    centres = (np.arange(grid) + 0.5) / grid - 0.5  # block centres in [-0.5, 0.5]
-    cy, cx = np.repeat(centres, grid), np.tile(centres, grid)
-    terms = [np.ones_like(cx), cx, cy] + ([cx * cx, cx * cy, cy * cy] if grid > 2 else [])
-    coef = np.linalg.lstsq(np.stack(terms, axis=1), levels, rcond=None)[0]
+    coef = _fit(grid) @ levels
     y = ((np.arange(shape[0], dtype=np.float32) + 0.5) / shape[0] - 0.5)[:, None]
     x = ((np.arange(shape[1], dtype=np.float32) + 0.5) / shape[1] - 0.5)[None, :]
     surface = coef[0] + coef[1] * x + coef[2] * y
     if grid > 2:
         surface = surface + coef[3] * x * x + coef[4] * x * y + coef[5] * y * y
     return surface.astype(np.float32)
+
+
+@functools.cache
+def _fit(grid: int) -> np.ndarray:
+    """Least-squares solver for a plane (2x2 grid) or quadratic (larger) through the grid's block centres."""
+    centres = (np.arange(grid) + 0.5) / grid - 0.5  # block centres in [-0.5, 0.5]
+    cy, cx = np.repeat(centres, grid), np.tile(centres, grid)
+    terms = [np.ones_like(cx), cx, cy] + ([cx * cx, cx * cy, cy * cy] if grid > 2 else [])
+    return np.linalg.pinv(np.stack(terms, axis=1)).astype(np.float32)
 
 
 def _robust_max(ink: np.ndarray) -> float:
@@ -197,7 +205,7 @@ def _runs_kept(profile: np.ndarray) -> tuple[int, int] | None:
     breaks = np.flatnonzero(np.diff(nonzero) > 1)
     starts = np.concatenate([[nonzero[0]], nonzero[breaks + 1]])
     ends = np.concatenate([nonzero[breaks], [nonzero[-1]]]) + 1
-    mass = np.array([profile[s:e].sum() for s, e in zip(starts, ends)]) / profile.sum()
+    mass = np.array([profile[s:e].sum() for s, e in zip(starts, ends, strict=True)]) / profile.sum()
     first, last = 0, len(starts) - 1
     while first < last and mass[first] < SPECK_MASS:
         first += 1

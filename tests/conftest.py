@@ -19,7 +19,8 @@ def data_dir() -> Path:
     """../shared/data, or DIGITS_DATA; when DIGITS_DATA is set and the data is missing, the test fails."""
     explicit = os.environ.get("DIGITS_DATA")
     folder = Path(explicit) if explicit else ROOT.parent / "shared" / "data"
-    complete = (folder / "mnist" / "t10k-images-idx3-ubyte.gz").is_file() and (folder / "semeion" / "semeion.data").is_file()
+    needed = (folder / "mnist" / "t10k-images-idx3-ubyte.gz", folder / "semeion" / "semeion.data")
+    complete = all(path.is_file() for path in needed)
     if not complete:
         if explicit:
             pytest.fail(f"DIGITS_DATA={explicit} does not hold mnist/ and semeion/ (see ../shared/data/README.md)")

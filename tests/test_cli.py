@@ -4,8 +4,8 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import MODEL, ROOT, on_paper, run_cli
 from PIL import Image
@@ -112,3 +112,11 @@ def test_inference_path_never_imports_tensorflow(scans):
     library = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert library.returncode == 0, library.stderr
     assert library.stdout.strip() == "[]"
+
+
+def test_console_script_runs_the_same_app():
+    script = Path(sys.executable).with_name("digits")
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("predict", "evaluate", "train", "export", "info"):
+        assert command in result.stdout
