@@ -12,15 +12,21 @@ from PIL import Image, ImageFilter
 PENS = [(20, 20, 25), (25, 40, 140), (15, 15, 90), (60, 60, 60), (120, 30, 30)]  # black, blue, navy, pencil, red
 
 
-def render_scan(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None) -> Image.Image:
-    """One digit as a scan: pen colour on grainy, unevenly lit paper, scaled, placed, slightly rotated and blurred."""
+def render_scan(
+    digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None, clean: bool = False
+) -> Image.Image:
+    """One digit as a scan: pen colour on grainy, unevenly lit paper, scaled, placed, slightly rotated and blurred.
+
+    `clean` draws the same digit at the same size and place in black on white, with nothing else.
+    """
     width, height = size or (int(rng.integers(100, 401)), int(rng.integers(100, 401)))
     ink = Image.fromarray(digit).convert("L")
     ink = ink.crop(ink.getbbox() or (0, 0, ink.width, ink.height))
     target = rng.uniform(0.3, 0.8) * min(width, height)  # the digit's height on the page
     scale = target / ink.height
     ink = ink.resize((max(1, round(ink.width * scale)), max(1, round(ink.height * scale))), Image.BICUBIC)
-    ink = ink.rotate(rng.uniform(-8, 8), resample=Image.BICUBIC, expand=True)
+    angle = rng.uniform(-8, 8)
+    ink = ink.rotate(0 if clean else angle, resample=Image.BICUBIC, expand=True)
     left = int(rng.integers(0, max(1, width - ink.width)))
     top = int(rng.integers(0, max(1, height - ink.height)))
     alpha = np.zeros((height, width), np.float32)
@@ -34,7 +40,10 @@ def render_scan(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, in
     grain = rng.normal(0, rng.uniform(2, 8), (height, width)).astype(np.float32)
     pen = np.array(PENS[int(rng.integers(len(PENS)))], np.float32)
     strength = rng.uniform(0.75, 1.0)  # a worn pen does not reach full colour
+    blur = rng.uniform(0, 1.2)
+    if clean:
+        return Image.fromarray(np.clip(255 * (1 - alpha), 0, 255).astype(np.uint8)).convert("RGB")
     a = (alpha * strength)[..., None]
     rgb = (paper * (1 - a) + pen * a) * light[..., None] + grain[..., None]
     image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
-    return image.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.2)))
+    return image.filter(ImageFilter.GaussianBlur(blur))

@@ -43,7 +43,8 @@ def main() -> None:
     medians = {name: statistics.median(t) for name, t in times.items()}
     for name, median in medians.items():
         print(f"{name:24s} median {median:6.2f} s  (7 runs)")
-    print(f"ratio: predict takes {medians['cli.py predict one.png'] / medians['import tensorflow']:.2f}x of import tensorflow")
+    ratio = medians["cli.py predict one.png"] / medians["import tensorflow"]
+    print(f"ratio: predict takes {ratio:.2f}x the time of import tensorflow")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import render_scan  # noqa: E402
 from digits.data import load_mnist  # noqa: E402
-from digits.plots import pyplot  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
+from digits.plots import pyplot  # noqa: E402
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
 
     plt = pyplot()
     fig, axes = plt.subplots(2, 10, figsize=(13, 3.4), gridspec_kw={"height_ratios": [1.25, 1]})
-    for col, (scan, pred, i) in enumerate(zip(scans, predictions, picks)):
+    for col, (scan, pred, i) in enumerate(zip(scans, predictions, picks, strict=True)):
         axes[0, col].imshow(np.asarray(scan))
         axes[0, col].set_title(f"{scan.width}x{scan.height}", fontsize=8)
         axes[1, col].imshow(pred.seen.image, cmap="gray", vmin=0, vmax=1)
@@ -44,7 +44,8 @@ def main() -> None:
         ax.set_yticks([])
     axes[0, 0].set_ylabel("input", fontsize=9)
     axes[1, 0].set_ylabel("model sees", fontsize=9)
-    fig.suptitle("MNIST test digits rendered as scans (pen, paper, light, grain, blur) -> one preprocessing -> the CNN", fontsize=10)
+    title = "MNIST test digits rendered as scans (pen, paper, light, grain, blur) -> one preprocessing -> the CNN"
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=100)

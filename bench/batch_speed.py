@@ -1,0 +1,148 @@
+"""Batch throughput and accuracy on scan-like images of digits the model never trained on.
+
+Run: python bench/batch_speed.py --data ../shared/data
+Builds (fixed seed) every 5th MNIST test digit and every 5th Semeion digit, in their natural
+proportion, as 100-400 px scans (bench/scanlike.py) in PNG/JPEG/BMP/TIFF/WebP, and the same digits
+rendered clean. Then times whole processes, start-up included, 3 runs each, interleaved, medians:
+decode only (one process that opens and decodes every file), `cli.py batch` (process and thread
+pools), a per-image onnxruntime loop; and a per-image Keras `model.predict` loop as the original
+scripts did, timed without its start-up (TensorFlow's import) on a subset, so the comparison
+favours Keras. Last, the accuracy of `cli.py batch` on both sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.scanlike import render_scan  # noqa: E402
+from digits.data import load_mnist, load_semeion  # noqa: E402
+
+FORMATS = [("png", {}), ("jpg", {"quality": 90}), ("bmp", {}), ("tif", {"compression": "tiff_deflate"}),
+           ("webp", {"quality": 90})]
+KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
+
+DECODE = """
+import sys
+from pathlib import Path
+from PIL import Image
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    with Image.open(path) as image:
+        image.load()
+"""
+
+ORT_LOOP = """
+import sys
+from pathlib import Path
+import numpy as np
+from PIL import Image
+from digits.inference import Classifier
+from digits.preprocess import preprocess
+session = Classifier().session
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    with Image.open(path) as image:
+        x = preprocess(image).image[None, :, :, None]
+    session.run(None, {"image": x})
+"""
+
+KERAS_LOOP = """
+import os, sys, time
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+from pathlib import Path
+import keras
+from PIL import Image
+from digits.preprocess import preprocess
+model = keras.saving.load_model(sys.argv[2])
+paths = sorted(Path(sys.argv[1]).iterdir())[: int(sys.argv[3])]
+start = time.perf_counter()  # the loop only: TensorFlow's import would dwarf a short run
+for path in paths:
+    with Image.open(path) as image:
+        x = preprocess(image).image[None, :, :, None]
+    model.predict(x, verbose=0)
+print(len(paths) / (time.perf_counter() - start))
+"""
+
+
+def build(data: Path, folder: Path) -> dict[str, int]:
+    """Write scans/ and clean/ (same digits, same names); return {file name: true digit}."""
+    mnist, semeion = load_mnist(data, "test"), load_semeion(data)
+    digits = [(mnist.images[i], int(mnist.labels[i]), f"m{i:05d}") for i in range(0, len(mnist.labels), 5)]
+    digits += [(semeion.images[i], int(semeion.labels[i]), f"s{i:04d}") for i in range(0, len(semeion.labels), 5)]
+    labels = {}
+    for sub in ("scans", "clean"):
+        (folder / sub).mkdir(parents=True)
+    for k, (image, label, stem) in enumerate(digits):
+        fmt, options = FORMATS[k % len(FORMATS)]
+        name = f"{stem}.{fmt}"
+        for sub, clean in (("scans", False), ("clean", True)):
+            render_scan(image, np.random.default_rng(k), clean=clean).save(folder / sub / name, **options)
+        labels[name] = label
+    return labels
+
+
+def measure(command: list[str], files: int) -> float:
+    """Files per second of a whole process; or the rate the process prints itself, when it prints one."""
+    start = time.perf_counter()
+    printed = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    return float(printed) if printed else files / (time.perf_counter() - start)
+
+
+def accuracy(csv_path: Path, labels: dict[str, int]) -> tuple[float, int]:
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    right = sum(row["prediction"] == str(labels[row["path"]]) for row in rows)
+    return right / len(labels), sum(row["status"] == "blank" for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="folder holding mnist/ and semeion/")
+    parser.add_argument("--keras", type=Path, default=ROOT / "models" / "digits.keras")
+    args = parser.parse_args()
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        labels = build(args.data, folder)
+        scans, n = folder / "scans", len(labels)
+        commands = {
+            "decode only (1 process)": ([py, "-c", DECODE, str(scans)], n),
+            "cli.py batch (processes)": ([py, "cli.py", "batch", str(scans), "-q", "--out", str(folder / "p.csv")], n),
+            "cli.py batch (threads)": ([py, "cli.py", "batch", str(scans), "-q", "--pool", "thread",
+                                        "--out", str(folder / "t.csv")], n),
+            "per-image onnxruntime loop": ([py, "-c", ORT_LOOP, str(scans)], n),
+            "per-image Keras loop (loop only)": ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
+                                     KERAS_SUBSET),
+        }
+        runs: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(3):
+            for name, (command, files) in commands.items():
+                runs[name].append(measure(command, files))
+        rates = {name: statistics.median(r) for name, r in runs.items()}
+        subprocess.run([py, "cli.py", "batch", str(folder / "clean"), "-q", "--out", str(folder / "c.csv")],
+                       cwd=ROOT, check=True)
+        scan_acc, scan_blank = accuracy(folder / "p.csv", labels)
+        clean_acc, clean_blank = accuracy(folder / "c.csv", labels)
+
+    semeion = sum(name.startswith("s") for name in labels)
+    print(f"{n} scan-like images, 100-400 px ({n - semeion} MNIST test, {semeion} Semeion), 2 cores; "
+          "whole processes incl. start-up, median of 3")
+    print(f"{'':34s} {'images/s':>9s} {'vs decode':>10s} {'vs Keras loop':>14s}")
+    for name, rate in rates.items():
+        print(f"{name:34s} {rate:9.0f} {rate / rates['decode only (1 process)']:9.2f}x "
+              f"{rate / rates['per-image Keras loop (loop only)']:13.1f}x")
+    print(f"accuracy of cli.py batch: scan-like {scan_acc:.2%} (blank {scan_blank}), "
+          f"same digits clean {clean_acc:.2%} (blank {clean_blank})")
+
+
+if __name__ == "__main__":
+    main()
