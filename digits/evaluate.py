@@ -67,7 +67,8 @@ def evaluate_all(model_path: Path, data_dir: Path, out_dir: Path) -> list[tuple[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for name, tag, split in (("MNIST test", "mnist", load_mnist(data_dir, "test")), ("Semeion", "semeion", load_semeion(data_dir))):
+    sets = (("MNIST test", "mnist", load_mnist(data_dir, "test")), ("Semeion", "semeion", load_semeion(data_dir)))
+    for name, tag, split in sets:
         ev = evaluate(classifier, split.images, split.labels, name)
         pngs = [out_dir / f"confusion_{tag}.png", out_dir / f"mistakes_{tag}.png"]
         plot_confusion(ev, pngs[0])

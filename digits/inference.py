@@ -49,7 +49,8 @@ def _session(path: Path, threads: int):
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own types for corrupt protobufs and bad graphs
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a valid ONNX model ({first}); run `python cli.py export` or pass --model") from None
+        fix = "run `python cli.py export` or pass --model"
+        raise ModelError(f"{path}: not a valid ONNX model ({first}); {fix}") from None
 
 
 def _check_contract(session, path: Path) -> None:

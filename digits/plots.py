@@ -55,7 +55,7 @@ def plot_mistakes(ev: Evaluation, path: Path, count: int = 40) -> None:
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.35))
     for ax in np.ravel(axes):
         ax.axis("off")
-    for ax, i in zip(np.ravel(axes), wrong):
+    for ax, i in zip(np.ravel(axes), wrong, strict=False):  # more axes than mistakes
         ax.imshow(ev.seen[i], cmap="gray", vmin=0, vmax=1)
         guess = "blank" if ev.predicted[i] < 0 else f"{ev.predicted[i]} {ev.confidence[i]:.0%}"
         ax.set_title(f"true {ev.labels[i]}\n{guess}", fontsize=7)
