@@ -25,11 +25,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import render_scan  # noqa: E402
+from bench.scanlike import FORMATS, render_scan  # noqa: E402
 from digits.data import load_mnist, load_semeion  # noqa: E402
 
-FORMATS = [("png", {}), ("jpg", {"quality": 90}), ("bmp", {}), ("tif", {"compression": "tiff_deflate"}),
-           ("webp", {"quality": 90})]
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
 
 DECODE = """
@@ -82,10 +80,10 @@ def build(data: Path, folder: Path) -> dict[str, int]:
     for sub in ("scans", "clean"):
         (folder / sub).mkdir(parents=True)
     for k, (image, label, stem) in enumerate(digits):
-        fmt, options = FORMATS[k % len(FORMATS)]
+        fmt = list(FORMATS)[k % len(FORMATS)]
         name = f"{stem}.{fmt}"
         for sub, clean in (("scans", False), ("clean", True)):
-            render_scan(image, np.random.default_rng(k), clean=clean).save(folder / sub / name, **options)
+            render_scan(image, np.random.default_rng(k), clean=clean).save(folder / sub / name, **FORMATS[fmt])
         labels[name] = label
     return labels
 

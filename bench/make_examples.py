@@ -15,10 +15,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import render_scan  # noqa: E402
+from bench.scanlike import FORMATS, render_scan  # noqa: E402
 from digits.data import load_mnist  # noqa: E402
-
-FORMATS = ["png", "jpg", "webp", "bmp", "tif"]
 
 
 def main() -> None:
@@ -32,10 +30,9 @@ def main() -> None:
     for digit in range(10):
         for k, index in enumerate(rng.choice(np.flatnonzero(test.labels == digit), 3, replace=False)):
             size = (int(rng.integers(90, 151)), int(rng.integers(90, 151)))
-            fmt = FORMATS[(digit * 3 + k) % len(FORMATS)]
+            fmt = list(FORMATS)[(digit * 3 + k) % len(FORMATS)]
             image = render_scan(test.images[index], rng, size)
-            options = {"jpg": {"quality": 90}, "webp": {"quality": 90}, "tif": {"compression": "tiff_deflate"}}
-            image.save(args.out / f"{digit}_{k}.{fmt}", **options.get(fmt, {}))
+            image.save(args.out / f"{digit}_{k}.{fmt}", **FORMATS[fmt])
     print(f"wrote 30 images to {args.out}")
 
 
