@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-FORMATS = {"png": {}, "jpg": {"quality": 90}, "webp": {"quality": 90}, "bmp": {}, "tif": {"compression": "tiff_deflate"}}
+FORMATS = {  # the formats scans come in, with their save options
+    "png": {}, "jpg": {"quality": 90}, "webp": {"quality": 90}, "bmp": {}, "tif": {"compression": "tiff_deflate"},
+}
 PENS = [(20, 20, 25), (25, 40, 140), (15, 15, 90), (60, 60, 60), (120, 30, 30)]  # black, blue, navy, pencil, red
 
 
