@@ -38,7 +38,7 @@ class Config:
     threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
-    min_confidence: float = 0.0  # rows below it get status low_confidence (set for batch in issue 3)
+    min_confidence: float = 0.95  # flags ~1.3% of rows, ~4 in 5 mistakes (bench/confidence_threshold.py)
     batch: int = 256  # images per onnxruntime call: large enough to amortise the call, small for memory
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
 
