@@ -60,19 +60,22 @@ def _walk(folder: Path, prefix: str, recursive: bool, stats: WalkStats, seen: se
             return
         seen.add((info.st_dev, info.st_ino))
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
+            entries = sorted((entry.name, _is_dir(entry)) for entry in listing)  # names only: ~100 bytes a file
     except OSError:
         stats.unreadable.append(folder.as_posix())
         return
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()  # follows links; a broken link is not a folder
-        except OSError:
-            is_dir = False
+    for name, is_dir in entries:
         if is_dir:
             if recursive:
-                yield from _walk(Path(entry.path), f"{prefix}{entry.name}/", recursive, stats, seen)
-        elif is_image_name(entry.name):
-            yield Found(Path(entry.path), prefix + entry.name)
+                yield from _walk(folder / name, f"{prefix}{name}/", recursive, stats, seen)
+        elif is_image_name(name):
+            yield Found(folder / name, prefix + name)
         else:
             stats.skipped += 1
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows links; a broken link is not a folder
+    except OSError:
+        return False
