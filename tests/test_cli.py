@@ -105,7 +105,8 @@ def test_inference_path_never_imports_tensorflow(scans):
         "from digits.batch import classify_files\n"
         "from digits.inference import Classifier\n"
         "from digits.evaluate import evaluate\n"
-        f"list(classify_files([{str(files[0])!r}], Classifier()))\n"
+        "from digits.walk import find_images\n"
+        f"list(classify_files(find_images([{str(files[0])!r}]), Classifier()))\n"
         "Classifier().predict([np.zeros((28, 28), np.uint8)])\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))\n"
     )
