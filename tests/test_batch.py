@@ -279,3 +279,13 @@ def test_a_killed_run_leaves_the_earlier_file_and_the_next_run_clears_its_leftov
     result = run_cli("batch", many / "0000.png", "--out", out)
     assert result.returncode == 0, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"] and out.read_text().startswith("path,")
+
+
+def test_the_readme_quick_start_reads_every_bundled_example(tmp_path):
+    out = tmp_path / "preds.csv"
+    result = run_cli("batch", ROOT / "examples" / "scans", "--out", out)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(out.read_text(encoding="utf-8"))
+    assert len(rows) == 30
+    for row in rows:  # each file name starts with its true digit
+        assert row["prediction"] == row["path"][0] and row["status"] == "ok", row
