@@ -47,18 +47,17 @@ def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
     gray, alpha, factor = _gray_alpha(pil, WORK)
     ink, dark_on_light = _ink(gray, alpha, averaged=factor > 1)
     offset = (0, 0)
-    box = _ink_box(ink, strict=factor == 1)  # a reduced image may hold a digit too small to judge yet
-    if box is not None and factor > 1:
+    box = _ink_box(ink)
+    if box is not None and factor > 1 and max(box[2] - box[0], box[3] - box[1]) < REFINE:
+        # small ink on a large image: cut it out at full size, with paper around it, and look again
         left, top, right, bottom = box
-        if max(right - left, bottom - top) < REFINE:
-            # small ink on a large image: cut it out at full size, with paper around it, and look again
-            margin = max(right - left, bottom - top) // 2 + 2
-            offset = (max((left - margin) * factor, 0), max((top - margin) * factor, 0))
-            crop = (*offset, min((right + margin) * factor, pil.width), min((bottom + margin) * factor, pil.height))
-            gray, alpha, factor = _gray_alpha(pil.crop(crop), WORK)
-            ink, _ = _ink(gray, alpha, averaged=factor > 1, dark_on_light=dark_on_light)
+        margin = max(right - left, bottom - top) // 2 + 2
+        offset = (max((left - margin) * factor, 0), max((top - margin) * factor, 0))
+        crop = (*offset, min((right + margin) * factor, pil.width), min((bottom + margin) * factor, pil.height))
+        gray, alpha, factor = _gray_alpha(pil.crop(crop), WORK)
+        ink, _ = _ink(gray, alpha, averaged=factor > 1, dark_on_light=dark_on_light)
         box = _ink_box(ink)
-    if box is None or max(box[2] - box[0], box[3] - box[1]) * factor < MIN_DIGIT_PX:
+    if box is None or _speck(ink, box, factor):  # judged on the final look: a reduced one can hide a small digit
         return _blank(dark_on_light)
     left, top, right, bottom = box
     x0, y0 = offset
@@ -214,10 +213,9 @@ def _runs_kept(profile: np.ndarray) -> tuple[int, int] | None:
     return int(starts[first]), int(ends[last])
 
 
-def _ink_box(ink: np.ndarray, strict: bool = True) -> tuple[int, int, int, int] | None:
-    """(left, top, right, bottom) of the ink, specks at the edges left out; None when there is no digit.
+def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the ink, specks at the edges left out; None when there is no ink.
 
-    `strict` also refuses ink too scant to be a digit (specks); a first look at a reduced image skips that.
     The box follows the solid ink (a faint haze of grain or light must not stretch it), then takes
     in one more line on each side where the stroke's faint anti-aliased edge goes on.
     """
@@ -230,10 +228,15 @@ def _ink_box(ink: np.ndarray, strict: bool = True) -> tuple[int, int, int, int] 
     bottom += bottom < ink.shape[0] and bool(ink[bottom, left:right].any())
     left -= left > 0 and bool(ink[top:bottom, left - 1].any())
     right += right < ink.shape[1] and bool(ink[top:bottom, right].any())
-    solid = int(np.count_nonzero(ink[top:bottom, left:right] > 0.5))
-    if strict and solid < max(MIN_INK_PIXELS, MIN_INK_PER_SIDE * max(bottom - top, right - left)):
-        return None
     return left, top, right, bottom
+
+
+def _speck(ink: np.ndarray, box: tuple[int, int, int, int], factor: int) -> bool:
+    """Ink in `box` too small (in input pixels) or too scant (scattered dots) to be a digit."""
+    left, top, right, bottom = box
+    side = max(right - left, bottom - top)
+    solid = int(np.count_nonzero(ink[top:bottom, left:right] > 0.5))
+    return side * factor < MIN_DIGIT_PX or solid < max(MIN_INK_PIXELS, MIN_INK_PER_SIDE * side)
 
 
 def _stroke_width(mask: np.ndarray) -> float:
