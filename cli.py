@@ -186,6 +186,7 @@ def batch(
 ) -> None:
     """Classify every image under folders into CSV/JSONL: path, prediction, confidence, status, error."""
     import sys
+    from contextlib import nullcontext
 
     from digits.batch import run_batch
     from digits.errors import EXIT_PARTIAL
@@ -194,22 +195,16 @@ def batch(
 
     fmt = output_format(out, fmt)
     if fmt not in ("csv", "jsonl"):
-        err.print(f"[red]error:[/red] --format must be csv or jsonl, not {fmt!r}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise typer.BadParameter(f"must be csv or jsonl, not {fmt!r}", param_hint="--format")
     cfg = dataclasses.replace(
         DEFAULTS, min_confidence=min_confidence, workers=workers, max_pixels=max_pixels, pool=pool
     )
     show = err.is_terminal and not quiet
     try:
         classifier = Classifier(model, cfg.threads, cfg.batch)
-        with progress_bar(inputs, recursive, show) as on_result:
-            if out == "-":
-                writer = RowWriter(sys.stdout, fmt, probabilities)
-                summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
-            else:
-                with atomic_text(Path(out)) as stream:
-                    writer = RowWriter(stream, fmt, probabilities)
-                    summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
+        target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
+        with progress_bar(inputs, recursive, show) as on_result, target as stream:
+            summary = run_batch(inputs, RowWriter(stream, fmt, probabilities), classifier, cfg, recursive, on_result)
     except DigitsError as exc:
         raise fail(exc) from None
     except KeyboardInterrupt:
