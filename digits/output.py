@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +79,8 @@ def atomic_text(target: Path) -> Iterator[TextIO]:
         stream = open(tmp, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise DigitsError(f"cannot write {target}: {exc.strerror}; choose another --out") from None
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if _main_thread() else None
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signals can only be set there
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
     try:
         yield stream
         stream.flush()
@@ -108,12 +110,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def output_format(out: str, fmt: str | None) -> str:
