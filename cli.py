@@ -1,4 +1,4 @@
-"""digits command line: batch, predict, info, train, export, evaluate.
+"""digits command line: batch, predict, info, app, train, export, evaluate.
 
 Thin by design: each command parses, calls one library function, renders with rich.
 Exit codes: 0 ok; 1 fatal (no model, bad data folder...); 2 usage; 3 some images could not be read.
@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app_gradio import serve
 from digits.config import DEFAULT_MODEL, MODELS_DIR, Config, TrainPaths
 from digits.errors import DigitsError
 
@@ -294,6 +295,9 @@ def info(model: ModelPath = DEFAULT_MODEL) -> None:
     for key in sorted(classifier.metadata):
         table.add_row(key, classifier.metadata[key])
     out.print(table)
+
+
+app.command("app")(serve)  # the same command as `python app_gradio.py`
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +64,23 @@ def on_paper(digit: np.ndarray, size: tuple[int, int], at: tuple[int, int], scal
     ink = np.asarray(ink)[: size[1] - at[1], : size[0] - at[0]]
     canvas[at[1] : at[1] + ink.shape[0], at[0] : at[0] + ink.shape[1]] = ink
     return 255 - canvas
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels, with no pixel data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="session")
+def page_url():
+    """The page served by `python app_gradio.py` on a free port, for the API and browser tests."""
+    sys.path.insert(0, str(ROOT))
+    from bench.browser import running_app
+
+    with running_app() as (url, _):
+        yield url

@@ -6,30 +6,18 @@ import json
 import os
 import re
 import signal
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, on_paper, run_cli
+from conftest import ROOT, on_paper, png_header, run_cli
 from PIL import Image
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
 ODD_NAMES = ["with space.png", "comma,name.png", 'quote"name.png', "ünïcødé 数字.png", "=cmd.png", "-minus.png"]
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height pixels, with no pixel data."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IEND", b"")
 
 
 def scan(digit: np.ndarray, scale: float = 3) -> Image.Image:

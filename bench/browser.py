@@ -1,0 +1,131 @@
+"""Run the page and drive it like a user: the app on a free port, Debian's Chromium, strokes drawn with the mouse.
+
+Shared by the browser tests, `bench/screenshot.py` and `bench/app_load.py`; see ../shared/NOTES.md for
+the flags, selectors and waits this relies on.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("DIGITS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # nothing but the page's own server resolves
+]
+
+# strokes in canvas coordinates from 0 to 1 (x right, y down); each stroke is one press of the mouse
+ONE = [[(0.5, 0.15), (0.5, 0.85)]]
+SEVEN = [[(0.25, 0.18), (0.75, 0.18), (0.42, 0.85)]]
+TWO = [[(0.3, 0.3), (0.4, 0.18), (0.55, 0.15), (0.68, 0.22), (0.7, 0.36), (0.6, 0.52), (0.3, 0.82), (0.74, 0.8)]]
+ZERO = [[(0.5 + 0.2 * math.sin(t * math.pi / 12), 0.5 - 0.32 * math.cos(t * math.pi / 12)) for t in range(25)]]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class App:
+    """A server process started from a command line; its stderr is collected line by line."""
+
+    def __init__(self, command: list[str], ready: str, timeout: float):
+        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+        self.lines: list[str] = []
+        threading.Thread(target=self._collect, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not any(ready in line for line in self.lines):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{' '.join(command)} did not start:\n" + "\n".join(self.lines))
+            time.sleep(0.1)
+
+    def _collect(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def running_app(*args: str, script: str = "app_gradio.py", timeout: float = 120) -> Iterator[tuple[str, App]]:
+    """Start `python app_gradio.py --port FREE ARGS...`; yield (its URL, the App) once it serves."""
+    port = free_port()
+    app = App([sys.executable, script, "--port", str(port), *args], "page: http://", timeout)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        app.stop()
+
+
+@contextmanager
+def chromium_page(url: str, width: int = 1200, height: int = 900) -> Iterator[tuple[object, list[str]]]:
+    """A Playwright page of Debian's Chromium opened at `url`; yields (page, every URL the page requested)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(url, wait_until="networkidle")
+            yield page, requests
+        finally:
+            browser.close()
+
+
+def canvas(page):
+    """The sketchpad's drawable canvas (a hidden crop canvas shares its box: not that one)."""
+    return page.locator("#sketch .pixi-target canvas").first
+
+
+def draw(page, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw strokes on the sketchpad with the mouse; the brush tool is picked first (an overlay blocks it)."""
+    page.locator("#sketch button[aria-label='Brush']").click()
+    box = canvas(page).bounding_box()
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
+    for stroke in strokes:
+        page.mouse.move(*at(*stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(*point), steps=6)
+        page.mouse.up()
+
+
+def top_label(page) -> str:
+    """The digit the page shows as read, or "" when none."""
+    value = page.locator("#label [data-testid='label-output-value']")
+    return value.inner_text().strip() if value.count() else ""
+
+
+def wait_for_new_label(page, old: str = "", timeout_ms: float = 60_000) -> str:
+    """Wait until the shown digit is not `old` (a prediction arrived) and return it."""
+    page.wait_for_function(
+        """old => {
+            const el = document.querySelector("#label [data-testid='label-output-value']");
+            const text = el ? el.innerText.trim() : "";
+            return text !== "" && text !== old;
+        }""", arg=old, timeout=timeout_ms)
+    return top_label(page)

@@ -1,0 +1,208 @@
+"""The web page: draw or upload a digit and see what the model reads; several images give a CSV.
+
+The handlers (`read_sketch`, `read_upload`, `read_many`) are plain functions of a Classifier that
+return what the page shows; `build_page` lays out the Gradio 6 page and wires them, `launch` serves it.
+Nothing here touches the network at import (Gradio's analytics are off unless the user turns them on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import gradio as gr  # noqa: E402
+
+from digits.batch import classify_files, load  # noqa: E402
+from digits.config import ROOT, Config  # noqa: E402
+from digits.inference import Classifier, Prediction  # noqa: E402
+from digits.output import RowWriter, record  # noqa: E402
+from digits.walk import IMAGE_EXTENSIONS, Found  # noqa: E402
+
+EMPTY_SKETCH = {"background": None, "layers": [], "composite": None}  # clears the sketchpad every time, not once
+PROMPT = "Draw a digit (0-9) in the box, or upload an image."
+EXAMPLES = [ROOT / "examples" / "scans" / name for name in ("2_0.jpg", "3_1.png", "5_2.webp", "7_1.webp", "9_1.bmp")]
+ZOOM = 8  # the 28x28 input is shown as 224x224, each pixel a crisp square
+MAX_FILES = 200  # one request of "several images"; a folder of thousands belongs to `cli.py batch`
+
+Shown = tuple[dict[str, float] | None, np.ndarray | None, str]  # (top-3 label, what the model sees, message)
+
+
+def enlarged(seen: np.ndarray) -> np.ndarray:
+    """(28, 28) float32 in [0, 1] -> (224, 224) uint8, nearest-neighbour, for display."""
+    return np.kron((seen * 255).round().astype(np.uint8), np.ones((ZOOM, ZOOM), np.uint8))
+
+
+def shown(prediction: Prediction, min_confidence: float, note: str = "") -> Shown:
+    """What the page shows for one prediction: the top 3, the 28x28 view, a message."""
+    if prediction.blank:
+        return None, None, "No ink found. " + PROMPT
+    (digit, p), (second, _) = prediction.top(2)
+    message = f"Reads **{digit}** ({p:.0%} sure)."
+    if p < min_confidence:
+        message = f"Not sure: **{digit}** ({p:.0%}), or perhaps {second}. Try writing it larger and clearer."
+    if note:
+        message += f" Note: {note}."
+    top = {str(d): round(q, 4) for d, q in prediction.top(3)}
+    return top, enlarged(prediction.seen.image), message
+
+
+def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Shown:
+    """Sketchpad value {"background", "layers", "composite": (H, W, 4) uint8 RGBA} -> what to show."""
+    composite = (value or {}).get("composite")
+    if composite is None or not np.asarray(composite).any():
+        return None, None, PROMPT
+    return shown(classifier.predict([np.asarray(composite)])[0], cfg.min_confidence)
+
+
+def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
+    """One uploaded file -> what to show; a bad file gets its own message, never an exception."""
+    if not path:
+        return None, None, PROMPT
+    seen, note, error = load(Path(path), cfg.max_pixels)
+    if seen is None:
+        return None, None, f"Cannot read {Path(path).name}: {error}."
+    return shown(classifier.classify([seen])[0], cfg.min_confidence, note)
+
+
+def read_label(path: str | None, classifier: Classifier, cfg: Config) -> dict[str, float] | None:
+    """The API's /predict: one image file -> the top 3 digits with probabilities; None when blank.
+
+    An unreadable file raises gr.Error, which Gradio sends to the client as the message itself.
+    """
+    if not path:
+        raise gr.Error("no file given: send one image file")
+    seen, _, error = load(Path(path), cfg.max_pixels)
+    if seen is None:
+        raise gr.Error(f"cannot read {Path(path).name}: {error}")
+    return shown(classifier.classify([seen])[0], cfg.min_confidence)[0]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Several images read at once: rows for the page and the same rows as a CSV file."""
+
+    rows: list[list]
+    csv: str | None
+
+
+def read_many(paths: list[str] | None, classifier: Classifier, cfg: Config, workdir: Path) -> Table:
+    """Uploaded files -> one row each (the batch CLI's columns), and a CSV written by the batch code."""
+    if not paths:
+        return Table([], None)
+    found = [Found(Path(p), Path(p).name) for p in paths[:MAX_FILES]]
+    rows = [record(result, False) for result in classify_files(found, classifier, cfg, workers=1)]
+    if len(paths) > MAX_FILES:
+        rows.append({"path": f"({len(paths) - MAX_FILES} more)", "prediction": None, "confidence": None,
+                     "status": "error", "error": f"at most {MAX_FILES} files at once; use `cli.py batch`"})
+    out = Path(tempfile.mkdtemp(dir=workdir)) / "predictions.csv"  # a folder each: users never clash
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        writer = RowWriter(stream, "csv", False)
+        for row in rows:
+            writer.write(row)
+    return Table([[row[c] for c in writer.fields] for row in rows], str(out))
+
+
+def model_card(classifier: Classifier) -> str:
+    """The model's card for the page, from the metadata the export wrote into the ONNX file."""
+    meta = classifier.metadata
+    pct = lambda key: f"{float(meta[key]):.2%}" if key in meta else "not recorded"
+    return f"""
+| | |
+| --- | --- |
+| MNIST test (10,000 digits) | {pct("mnist_test_accuracy")} |
+| Semeion (1,593 digits by other writers, never trained on) | {pct("semeion_accuracy")} |
+| model | small CNN, {Path(classifier.path).stat().st_size / 1e6:.2f} MB ONNX, run by onnxruntime on the CPU |
+| trained on | MNIST's 60,000 training digits (5,000 held out to choose the epoch), with augmentation |
+| exported | {meta.get("exported_at", "not recorded")} |
+
+**Limits.** One digit per image. Handwriting far from MNIST's US writers (a 1 with a long flag, very
+open loops) is read less well. Confidence ranks how sure the model is; it is not a calibrated
+probability of being right. Images are read in memory and not kept.
+"""
+
+
+def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
+    """The page: a sketchpad and uploads on the left, what the model reads on the right."""
+    sketch_fn = lambda value: read_sketch(value, classifier, cfg)
+    upload_fn = lambda path: read_upload(path, classifier, cfg)
+    label_fn = lambda path: read_label(path, classifier, cfg)
+
+    workdir = tempfile.TemporaryDirectory(prefix="digits-page-")  # the CSVs go when the server does
+
+    def many_fn(paths):
+        table = read_many(paths, classifier, cfg, Path(workdir.name))
+        shown_if = lambda value: gr.update(value=value, visible=bool(value))
+        return shown_if(table.rows), shown_if(table.csv)
+
+    extensions = sorted(IMAGE_EXTENSIONS)
+    title = "digits: handwritten digit reader"
+    with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, 3600)) as page:
+        gr.Markdown("# digits\nDraw a digit, or upload a photo or scan of one: the model says what it reads.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                with gr.Tab("Draw"):
+                    sketch = gr.Sketchpad(
+                        type="numpy", image_mode="RGBA", canvas_size=(400, 400), fixed_canvas=True, layers=False,
+                        sources=(), transforms=(), brush=gr.Brush(default_size=14, colors=["#000000"],
+                                                                  color_mode="fixed"),
+                        label="Draw one digit", height=480, elem_id="sketch",
+                    )
+                    clear = gr.Button("Clear", elem_id="clear")
+                with gr.Tab("Upload", elem_id="upload-tab"):
+                    one = gr.File(label="One image", file_types=extensions, type="filepath", elem_id="one")
+                    gr.Examples([str(p) for p in EXAMPLES], inputs=one, label="Examples (click one)")
+                    many = gr.File(label=f"Several images (up to {MAX_FILES}): a table and a CSV",
+                                   file_count="multiple", type="filepath", elem_id="many")  # every file gets a row
+            with gr.Column(scale=2):
+                label = gr.Label(num_top_classes=3, label="The model reads", elem_id="label")
+                message = gr.Markdown(PROMPT, elem_id="message")
+                seen = gr.Image(label="What the model sees (28x28)", interactive=False, height=240,
+                                image_mode="L", buttons=[], elem_id="seen")
+        table = gr.Dataframe(headers=["path", "prediction", "confidence", "status", "error"], visible=False,
+                             interactive=False, elem_id="table")
+        csv = gr.File(label="Predictions as CSV", visible=False, interactive=False, elem_id="csv")
+        with gr.Accordion("About the model", open=False):
+            gr.Markdown(model_card(classifier))
+
+        shows = [label, seen, message]
+        sketch.change(sketch_fn, sketch, shows, api_name="predict_sketch", show_progress="hidden")
+        clear.click(lambda: (EMPTY_SKETCH, None, None, PROMPT), None, [sketch, *shows], api_visibility="private",
+                    show_progress="hidden")
+        one.change(upload_fn, one, shows, api_visibility="private", show_progress="hidden")
+        gr.Button(visible=False).click(label_fn, one, label, api_name="predict")
+        many.change(many_fn, many, [table, csv], api_name="predict_many")
+    return page
+
+
+@dataclass(frozen=True)
+class Served:
+    """Where the page is being served."""
+
+    local_url: str
+    share_url: str | None
+    share_error: str  # why no public link was made, when one was asked for; empty otherwise
+
+
+def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: str = "10mb") -> Served:
+    """Start serving in the background (the caller blocks); a failed share link is reported, not raised."""
+    page.queue(default_concurrency_limit=16)  # the handler takes milliseconds: do not serialise users behind one
+    theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                              font_mono=["ui-monospace", "monospace"])  # system fonts: no request to Google Fonts
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):  # Gradio prints its share-link failure; we say it in one line instead
+        _, local_url, share_url = page.launch(
+            server_name=host, server_port=port, share=share, prevent_thread_lock=True, quiet=True,
+            show_error=False, max_file_size=max_file_size, ssr_mode=False, theme=theme, footer_links=["api"],
+        )
+    error = ""
+    if share and not share_url:
+        lines = [line.strip() for line in said.getvalue().splitlines() if line.strip()]
+        error = next((line for line in lines if "share" in line.lower()), "no answer from Gradio's share server")
+    return Served(local_url, share_url, error)

@@ -1,0 +1,29 @@
+"""The real page in a real browser: Debian's Chromium driven by Playwright, drawing with the mouse like a user."""
+
+from conftest import ROOT
+
+from bench.browser import ONE, SEVEN, chromium_page, draw, top_label, wait_for_new_label
+
+
+def test_draw_clear_draw_upload_and_stay_on_loopback(page_url):
+    with chromium_page(page_url) as (page, requests):
+        assert page.locator("#message").inner_text().startswith("Draw a digit")
+
+        draw(page, ONE)
+        assert wait_for_new_label(page) == "1"
+        assert "Reads 1" in page.locator("#message").inner_text()
+        assert page.locator("#seen img").count() == 1  # what the model saw, shown
+
+        page.locator("#clear").click()
+        page.wait_for_function("() => !document.querySelector(\"#label [data-testid='label-output-value']\")")
+        assert top_label(page) == "" and "Draw a digit" in page.locator("#message").inner_text()
+
+        draw(page, SEVEN)
+        assert wait_for_new_label(page) == "7"
+
+        page.get_by_role("tab", name="Upload").click()
+        page.locator("#one input[type=file]").set_input_files(str(ROOT / "examples" / "scans" / "2_1.webp"))
+        assert wait_for_new_label(page, old="7") == "2"
+
+    hosts = {url.split("/")[2] for url in requests if url.startswith("http")}
+    assert hosts == {page_url.split("/")[2]}, f"the page requested {hosts}"
