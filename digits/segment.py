@@ -21,7 +21,9 @@ from digits.preprocess import BOX_LEVEL, Preprocessed, frame, ink_map, upright
 WORK = 128  # the number's height (its shorter side) is analysed at up to this many px ...
 MAX_WORK = 1536  # ... and its length at up to this many
 SPECK = 0.08  # a piece shorter and narrower than this share of the digits' height is dirt
-STACKED = 0.5  # pieces sharing this share of the narrower one's columns belong to one digit
+TALL = 0.6  # a piece at least this share of the digits' height is (most of) a digit; shorter ones are parts
+STACKED = 0.5  # tall pieces sharing this share of the narrower one's columns belong to one digit
+NEAR = 0.3  # a short piece joins the digit it overlaps most, or one at most this share of the height away
 WIDE = 1.25  # a piece wider than this many times the digits' height holds touching digits
 DIGIT_WIDTH = 0.75  # a digit's usual width, as a share of its height, to count touching digits
 
@@ -55,7 +57,7 @@ def segment(image: Image.Image | np.ndarray) -> list[Preprocessed]:
         return []
     height = float(np.median([p.height for p in pieces if p.height >= 0.5 * max(q.height for q in pieces)]))
     pieces = [p for p in pieces if max(p.width, p.height) >= SPECK * height]
-    digits = [part for piece in _stack(pieces) for part in _split(piece, ink, height)]
+    digits = [part for piece in _stack(pieces, height) for part in _split(piece, ink, height)]
     out = []
     h, w = ink.shape
     for d in sorted(digits, key=lambda d: (d.left + d.right) / 2):
@@ -112,18 +114,33 @@ def _joined(a: Piece, b: Piece) -> Piece:
                  max(a.bottom, b.bottom))
 
 
-def _stack(pieces: list[Piece]) -> list[Piece]:
-    """Join pieces that share most of the narrower one's columns: the strokes of one digit."""
-    out: list[Piece] = []
-    for piece in sorted(pieces, key=lambda p: -p.width * p.height):  # the big strokes first, parts join them
-        for i, other in enumerate(out):
-            shared = min(piece.right, other.right) - max(piece.left, other.left)
-            if shared >= STACKED * min(piece.width, other.width):
-                out[i] = _joined(other, piece)
+def _stack(pieces: list[Piece], height: float) -> list[Piece]:
+    """Join the strokes of one digit: tall pieces over the same columns, and short pieces to their nearest digit."""
+    tall = [p for p in pieces if p.height >= TALL * height]
+    short = [p for p in pieces if p.height < TALL * height]
+    digits: list[Piece] = []
+    for piece in sorted(tall, key=lambda p: -p.width * p.height):
+        for i, other in enumerate(digits):
+            if _shared(piece, other) >= STACKED * min(piece.width, other.width):
+                digits[i] = _joined(other, piece)
                 break
         else:
-            out.append(piece)
-    return out
+            digits.append(piece)
+    for piece in sorted(short, key=lambda p: -p.width * p.height):  # a flag, a bar, a broken-off bit
+        if not digits:
+            digits.append(piece)
+            continue
+        i = max(range(len(digits)), key=lambda i: _shared(piece, digits[i]))
+        if _shared(piece, digits[i]) > -NEAR * height:
+            digits[i] = _joined(digits[i], piece)
+        else:
+            digits.append(piece)
+    return digits
+
+
+def _shared(a: Piece, b: Piece) -> int:
+    """Columns the two pieces share; negative: the gap between them."""
+    return min(a.right, b.right) - max(a.left, b.left)
 
 
 def _split(piece: Piece, ink: np.ndarray, height: float) -> list[Piece]:
