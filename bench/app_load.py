@@ -4,7 +4,8 @@ Run: python bench/app_load.py [--users 16] [--requests 20] [--rounds 3]
 Starts `app_gradio.py` and `bench/app_noop.py` (same components, same queue settings, a handler that
 does nothing), then, round after round and alternating between them, runs the same N gradio_client
 users on loopback, each sending the bundled example scans to /predict one after another. Prints
-p50/p95 round trip and errors for each, and the ratio of the p95s, all from this one run.
+p50/p95 round trip and errors for each, and the ratio of the p95s, all from this one run; then the
+handler's own time, without Gradio.
 """
 
 from __future__ import annotations
@@ -55,6 +56,21 @@ def load(url: str, users: int, requests: int) -> tuple[list[float], int]:
     return times, errors[0]
 
 
+def handler_ms(repeats: int = 20) -> float:
+    """Median time of the /predict handler itself, in this process: open, preprocess, classify one file."""
+    from digits.config import Config
+    from digits.inference import Classifier
+    from digits.web import read_label
+
+    classifier, cfg, times = Classifier(), Config(), []
+    for _ in range(repeats):
+        for path in EXAMPLES:
+            t = time.perf_counter()
+            read_label(str(path), classifier, cfg)
+            times.append(time.perf_counter() - t)
+    return 1000 * float(np.median(times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=16)
@@ -78,6 +94,7 @@ def main() -> None:
         p95[name] = np.percentile(ms, 95)
         print(f"{name:16s} {np.median(ms):8.0f} {p95[name]:8.0f} {len(ms):6d} {errors:6d}")
     print(f"p95 ratio digits / do-nothing: {p95['digits page'] / p95['do-nothing app']:.2f}x (target <= 1.3x)")
+    print(f"the /predict handler alone (open, preprocess, classify one scan): median {handler_ms():.2f} ms")
 
 
 if __name__ == "__main__":
