@@ -32,8 +32,6 @@ class Config:
     shift_px: float = 2.0  # preprocessing centres by mass, so only small shifts remain
     thickness_prob: float = 0.5  # share of images whose stroke is made thinner or thicker
     clean_prob: float = 0.2  # share left undeformed, so the model also fits MNIST's own framing exactly
-    elastic_px: float = 2.0  # largest stroke displacement of the elastic distortion (a hand's wobble)
-    elastic_prob: float = 0.5  # share of images bent elastically
     euro_fraction: float = 0.3  # extra 1s with a flag/foot and 7s with a crossbar, as a share of each class
 
     # inference
