@@ -1,8 +1,8 @@
 """Round-trip latency of the page's /predict under concurrent users, against a do-nothing Gradio app.
 
-Run: python bench/app_load.py [--users 16] [--requests 20] [--rounds 3]
+Run: python bench/app_load.py [--users 16] [--requests 20] [--rounds 4]
 Starts `app_gradio.py` and `bench/app_noop.py` (same components, same queue settings, a handler that
-does nothing), then, round after round and alternating between them, runs the same N gradio_client
+does nothing), then, round after round, alternating which goes first, runs the same N gradio_client
 users on loopback, each sending the bundled example scans to /predict one after another. Prints
 p50/p95 round trip and errors for each, and the ratio of the p95s, all from this one run; then the
 handler's own time, without Gradio.
@@ -62,7 +62,7 @@ def handler_ms(repeats: int = 20) -> float:
     from digits.inference import Classifier
     from digits.web import read_label
 
-    classifier, cfg, times = Classifier(), Config(), []
+    classifier, cfg, times = Classifier(threads=Config.page_threads), Config(), []
     for _ in range(repeats):
         for path in EXAMPLES:
             t = time.perf_counter()
@@ -75,15 +75,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--requests", type=int, default=20, help="per user and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     results = {"do-nothing app": ([], 0), "digits page": ([], 0)}
     with running_app(script="bench/app_noop.py") as (noop_url, _), running_app() as (page_url, _):
         urls = {"do-nothing app": noop_url, "digits page": page_url}
         for url in urls.values():  # warm-up: first calls load lazy imports and caches
             load(url, 2, 2)
-        for _ in range(args.rounds):
-            for name, url in urls.items():
+        for round_ in range(args.rounds):
+            order = list(urls.items())
+            for name, url in order if round_ % 2 == 0 else order[::-1]:  # neither always goes first
                 times, errors = load(url, args.users, args.requests)
                 results[name] = (results[name][0] + times, results[name][1] + errors)
     print(f"{args.users} concurrent users x {args.requests} requests x {args.rounds} rounds, /predict on loopback")

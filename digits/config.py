@@ -36,6 +36,7 @@ class Config:
 
     # inference
     threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
+    page_threads: int = 1  # the page runs one image per call, many calls at once: one thread each
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
     min_confidence: float = 0.95  # flags ~1.3% of rows, ~4 in 5 mistakes (bench/confidence_threshold.py)
