@@ -25,11 +25,12 @@ def serve(
     model: Annotated[Path, typer.Option(help="ONNX model to use.")] = DEFAULT_MODEL,
 ) -> None:
     """Serve the page: draw or upload a digit and see what the model reads."""
+    from digits.config import Config
     from digits.errors import DigitsError
     from digits.inference import Classifier
 
     try:
-        classifier = Classifier(model)
+        classifier = Classifier(model, threads=Config.page_threads)
     except DigitsError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None

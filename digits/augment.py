@@ -69,34 +69,9 @@ def random_thickness(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     return images + tf.abs(amount) * (target - images)
 
 
-def random_elastic(images: tf.Tensor, cfg: Config) -> tf.Tensor:
-    """Bend the strokes of a share of a (N, 28, 28, 1) batch with a smooth random displacement field.
-
-    Elastic distortion (Simard et al., 2003): the wobble of a hand, which an affine map cannot make.
-    A 4x4 grid of random shifts (up to `elastic_px`), resized bicubically to 28x28, moves each pixel.
-    """
-    n = tf.shape(images)[0]
-    amount = cfg.elastic_px * tf.cast(tf.random.uniform([n, 1, 1, 1]) < cfg.elastic_prob, tf.float32)
-    field = tf.image.resize(tf.random.uniform([n, 4, 4, 2], -1.0, 1.0), [28, 28], method="bicubic") * amount
-    grid_y, grid_x = tf.meshgrid(tf.range(28, dtype=tf.float32), tf.range(28, dtype=tf.float32), indexing="ij")
-    sx, sy = grid_x + field[..., 0], grid_y + field[..., 1]  # (N, 28, 28): where each output pixel reads from
-    x0, y0 = tf.floor(sx), tf.floor(sy)
-    batch = tf.broadcast_to(tf.range(n)[:, None, None], tf.shape(sx))
-    out = tf.zeros_like(sx)
-    for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):  # bilinear: the four neighbours, zero outside the frame
-        x, y = x0 + dx, y0 + dy
-        weight = (1 - tf.abs(sx - x)) * (1 - tf.abs(sy - y))
-        inside = tf.cast((x >= 0) & (x <= 27) & (y >= 0) & (y <= 27), tf.float32)
-        at = tf.stack([batch, tf.cast(tf.clip_by_value(y, 0, 27), tf.int32),
-                       tf.cast(tf.clip_by_value(x, 0, 27), tf.int32)], axis=-1)
-        out += weight * inside * tf.gather_nd(images[..., 0], at)
-    return out[..., None]
-
-
 def augment(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed (a share left as they are)."""
-    deformed = random_thickness(random_affine(random_elastic(images, cfg), cfg), cfg)
-    deformed = tf.clip_by_value(deformed, 0.0, 1.0)
+    deformed = tf.clip_by_value(random_thickness(random_affine(images, cfg), cfg), 0.0, 1.0)
     keep = tf.random.uniform([tf.shape(images)[0], 1, 1, 1]) < cfg.clean_prob
     return tf.where(keep, images, deformed)
 

@@ -32,12 +32,11 @@ class Config:
     shift_px: float = 2.0  # preprocessing centres by mass, so only small shifts remain
     thickness_prob: float = 0.5  # share of images whose stroke is made thinner or thicker
     clean_prob: float = 0.2  # share left undeformed, so the model also fits MNIST's own framing exactly
-    elastic_px: float = 2.0  # largest stroke displacement of the elastic distortion (a hand's wobble)
-    elastic_prob: float = 0.5  # share of images bent elastically
     euro_fraction: float = 0.3  # extra 1s with a flag/foot and 7s with a crossbar, as a share of each class
 
     # inference
     threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
+    page_threads: int = 1  # the page runs one image per call, many calls at once: one thread each
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
     min_confidence: float = 0.95  # flags ~1.3% of rows, ~4 in 5 mistakes (bench/confidence_threshold.py)

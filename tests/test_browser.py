@@ -20,10 +20,17 @@ def test_draw_clear_draw_upload_and_stay_on_loopback(page_url):
 
         draw(page, SEVEN)
         assert wait_for_new_label(page) == "7"
+        page.locator("#clear").click()  # a second clear works too (Gradio 6 clears on None only once)
+        page.wait_for_function("() => !document.querySelector(\"#label [data-testid='label-output-value']\")")
+        draw(page, SEVEN)
+        assert wait_for_new_label(page) == "7"
 
         page.get_by_role("tab", name="Upload").click()
         page.locator("#one input[type=file]").set_input_files(str(ROOT / "examples" / "scans" / "2_1.webp"))
         assert wait_for_new_label(page, old="7") == "2"
+
+        page.get_by_role("button", name="9_1.bmp").click()  # a bundled example
+        assert wait_for_new_label(page, old="2") == "9"
 
     hosts = {url.split("/")[2] for url in requests if url.startswith("http")}
     assert hosts == {page_url.split("/")[2]}, f"the page requested {hosts}"

@@ -119,5 +119,5 @@ def test_console_script_runs_the_same_app():
     script = Path(sys.executable).with_name("digits")
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    for command in ("predict", "evaluate", "train", "export", "info"):
+    for command in ("batch", "predict", "evaluate", "train", "export", "info", "app"):
         assert command in result.stdout

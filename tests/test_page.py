@@ -1,6 +1,7 @@
 """The page through its API: `python app_gradio.py` in a subprocess, called with gradio_client like a user would."""
 
 import csv
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -75,6 +76,22 @@ def test_oversized_upload_is_refused_by_the_server(page_url, tmp_path):
     with big.open("rb") as f:
         response = httpx.post(f"{page_url}/gradio_api/upload", files={"files": ("big.png", f)}, timeout=60)
     assert response.status_code == 413
+
+
+def test_low_confidence_gives_a_hint_and_blank_a_prompt(classifier):
+    from digits.config import Config
+    from digits.web import read_sketch, shown
+
+    confident = classifier.predict([np.asarray(Image.open(EXAMPLES[0]))])[0]
+    probabilities = np.full(10, 0.02, np.float32)
+    probabilities[[4, 9]] = [0.55, 0.29]
+    unsure = dataclasses.replace(confident, digit=4, confidence=0.55, probabilities=probabilities)
+    assert shown(confident, Config.min_confidence)[2].startswith("Reads")
+    label, seen, message = shown(unsure, Config.min_confidence)
+    assert message.startswith("Not sure") and "4" in message and "9" in message and "larger" in message
+    assert list(label) == ["4", "9", "0"] and seen.shape == (224, 224)
+    empty = {"background": None, "layers": [], "composite": None}
+    assert read_sketch(empty, classifier, Config())[2].startswith("Draw")
 
 
 def test_sketch_endpoint_reads_the_composite(client, tmp_path):
