@@ -6,7 +6,7 @@ How handwriting is cut:
 - connected pieces of ink are found (8-connected);
 - specks far smaller than the digits are dropped;
 - pieces stacked over the same columns are one digit (a 5's flag, a 4 in two strokes, a broken stroke);
-- a piece much wider than a digit is high is several touching digits, cut where the ink is thinnest.
+- a piece as wide as touching digits is offered whole and cut where the ink is thinnest; the model chooses.
 """
 
 from __future__ import annotations
@@ -16,16 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.preprocess import BOX_LEVEL, Preprocessed, frame, ink_map, upright
+from digits.preprocess import BOX_LEVEL, MIN_DIGIT_PX, Preprocessed, frame, ink_map, upright
 
 WORK = 128  # the number's height (its shorter side) is analysed at up to this many px ...
 MAX_WORK = 1536  # ... and its length at up to this many
-SPECK = 0.08  # a piece shorter and narrower than this share of the digits' height is dirt
+SPECK = 0.15  # a piece shorter and narrower than this share of the digits' height is dirt
 TALL = 0.6  # a piece at least this share of the digits' height is (most of) a digit; shorter ones are parts
 STACKED = 0.5  # tall pieces sharing this share of the narrower one's columns belong to one digit
 NEAR = 0.3  # a short piece joins the digit it overlaps most, or one at most this share of the height away
-WIDE = 1.25  # a piece wider than this many times the digits' height holds touching digits
-DIGIT_WIDTH = 0.75  # a digit's usual width, as a share of its height, to count touching digits
+TOUCHING = 0.7  # a piece at least this many times as wide as the digits are high may be touching digits
+MIN_WIDTH, MAX_WIDTH = 0.12, 1.3  # a digit cut from touching ones is this narrow (a 1) to this wide, times the height
+COVERED = 0.7  # a digit cut from touching ones has ink on this share of the digits' height (not a sliver)
+MAX_CUTS = 16  # candidate cuts inside one piece: enough for six touching digits with a spare between each
 
 
 @dataclass(frozen=True)
@@ -47,25 +49,85 @@ class Piece:
         return self.bottom - self.top
 
 
-def segment(image: Image.Image | np.ndarray) -> list[Preprocessed]:
-    """Any image of a number -> one Preprocessed per digit, left to right; [] when there is no ink."""
+@dataclass(frozen=True)
+class Slot:
+    """One place in the number: a piece of ink and the ways to cut it into digits.
+
+    `crops[(i, j)]` is the digit between candidate cuts i and j (0 = the piece's left edge, the last =
+    its right edge). A narrow piece has just `{(0, 1): digit}`; a wide one, touching digits, has one
+    crop per plausible pair of cuts, and `numbers.read_number` picks the chain of crops the model reads best.
+    """
+
+    cuts: int  # candidate cut columns, both edges included
+    crops: dict[tuple[int, int], Preprocessed]
+
+
+def segment(image: Image.Image | np.ndarray) -> list[Slot]:
+    """Any image of a number -> its places left to right, each with its ways to cut; [] when there is no ink."""
     pil = upright(image)
     short, long = sorted(pil.size)
     ink, dark_on_light, factor = ink_map(pil, min(MAX_WORK, max(WORK, long * WORK // max(short, 1))))
     pieces = _pieces(ink > BOX_LEVEL)
     if not pieces:
         return []
-    height = float(np.median([p.height for p in pieces if p.height >= 0.5 * max(q.height for q in pieces)]))
-    pieces = [p for p in pieces if max(p.width, p.height) >= SPECK * height]
-    digits = [part for piece in _stack(pieces, height) for part in _split(piece, ink, height)]
-    out = []
+    pieces = [p for p in pieces if max(p.width, p.height) * factor >= MIN_DIGIT_PX]
+    pieces = [p for p in pieces if max(p.width, p.height) >= SPECK * _height(pieces)]
+    if not pieces:
+        return []
+    digits = _stack(pieces, _height(pieces))
+    height = _height(digits)  # again: the pieces of broken strokes are shorter than the digits they make
+    slots = []
+    for piece in sorted(digits, key=lambda p: (p.left + p.right) / 2):
+        cuts = _cuts(piece, ink, height) if piece.width >= TOUCHING * height else [piece.left, piece.right]
+        crops = {}
+        for i in range(len(cuts)):
+            for j in range(i + 1, len(cuts)):
+                width = cuts[j] - cuts[i]
+                whole = (i, j) == (0, len(cuts) - 1)  # the piece as one digit is always a candidate
+                if whole or MIN_WIDTH * height <= width <= MAX_WIDTH * height:
+                    part = _between(piece, cuts[i], cuts[j])
+                    if part is not None and (whole or part.mask.any(axis=1).sum() >= COVERED * height):
+                        crops[(i, j)] = _framed(part, ink, dark_on_light, factor)
+        slots.append(Slot(len(cuts), crops))
+    return slots
+
+
+def _height(pieces: list[Piece]) -> float:
+    """The digits' height: the median height of the pieces at least half as tall as the tallest."""
+    tallest = max(p.height for p in pieces)
+    return float(np.median([p.height for p in pieces if p.height >= 0.5 * tallest]))
+
+
+def _cuts(piece: Piece, ink: np.ndarray, height: float) -> list[int]:
+    """Candidate cut columns of a wide piece: its edges and the columns where its ink is locally thinnest."""
+    profile = np.where(piece.mask, ink, 0)[:, piece.left : piece.right].sum(axis=0)
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    inner = np.arange(1, len(smooth) - 1)
+    minima = inner[(smooth[inner] <= smooth[inner - 1]) & (smooth[inner] <= smooth[inner + 1])]
+    minima = minima[(minima >= MIN_WIDTH * height) & (minima <= piece.width - MIN_WIDTH * height)]
+    kept: list[int] = []
+    for column in minima[np.argsort(smooth[minima], kind="stable")]:  # thinnest first, none too close together
+        if all(abs(column - k) >= MIN_WIDTH * height for k in kept) and len(kept) < MAX_CUTS:
+            kept.append(int(column))
+    return [piece.left, *sorted(piece.left + k for k in kept), piece.right]
+
+
+def _between(piece: Piece, left: int, right: int) -> Piece | None:
+    """The part of a piece between two columns, or None when no ink is there."""
+    mask = piece.mask.copy()
+    mask[:, :left], mask[:, right:] = False, False
+    rows = np.flatnonzero(mask.any(axis=1))
+    return Piece(mask, left, int(rows[0]), right, int(rows[-1]) + 1) if rows.size else None
+
+
+def _framed(piece: Piece, ink: np.ndarray, dark_on_light: bool, factor: int) -> Preprocessed:
+    """One digit's ink (its own strokes only, with their faint edges) framed like MNIST."""
     h, w = ink.shape
-    for d in sorted(digits, key=lambda d: (d.left + d.right) / 2):
-        top, left, bottom, right = max(d.top - 1, 0), max(d.left - 1, 0), min(d.bottom + 1, h), min(d.right + 1, w)
-        crop = np.where(_grown(d.mask), ink, 0)[top:bottom, left:right]  # with the strokes' faint edges
-        box = (left * factor, top * factor, right * factor, bottom * factor)
-        out.append(Preprocessed(frame(crop.astype(np.float32)), False, dark_on_light, box))
-    return out
+    top, left = max(piece.top - 1, 0), max(piece.left - 1, 0)
+    bottom, right = min(piece.bottom + 1, h), min(piece.right + 1, w)
+    crop = np.where(_grown(piece.mask), ink, 0)[top:bottom, left:right].astype(np.float32)
+    box = (left * factor, top * factor, right * factor, bottom * factor)
+    return Preprocessed(frame(crop), False, dark_on_light, box)
 
 
 def _grown(mask: np.ndarray) -> np.ndarray:
@@ -141,23 +203,3 @@ def _stack(pieces: list[Piece], height: float) -> list[Piece]:
 def _shared(a: Piece, b: Piece) -> int:
     """Columns the two pieces share; negative: the gap between them."""
     return min(a.right, b.right) - max(a.left, b.left)
-
-
-def _split(piece: Piece, ink: np.ndarray, height: float) -> list[Piece]:
-    """A piece as wide as several digits -> that many, cut at the columns where the ink is thinnest."""
-    count = round(piece.width / (DIGIT_WIDTH * height))
-    if piece.width <= WIDE * height or count < 2:
-        return [piece]
-    profile = np.where(piece.mask, ink, 0)[:, piece.left : piece.right].sum(axis=0)
-    cuts, step = [], piece.width / count
-    for k in range(1, count):  # look for the thinnest column near each even share of the width
-        lo, hi = int((k - 0.4) * step), int((k + 0.4) * step)
-        cuts.append(piece.left + lo + int(np.argmin(profile[lo:hi])))
-    parts = []
-    for left, right in zip([piece.left, *cuts], [*cuts, piece.right], strict=True):
-        mask = piece.mask.copy()
-        mask[:, :left], mask[:, right:] = False, False
-        rows = np.flatnonzero(mask.any(axis=1))
-        if rows.size:
-            parts.append(Piece(mask, left, int(rows[0]), right, int(rows[-1]) + 1))
-    return parts
