@@ -55,7 +55,7 @@ class Slot:
 
     `crops[(i, j)]` is the digit between candidate cuts i and j (0 = the piece's left edge, the last =
     its right edge). A narrow piece has just `{(0, 1): digit}`; a wide one, touching digits, has one
-    crop per plausible pair of cuts, and `numbers.read_number` picks the chain of crops the model reads best.
+    crop per plausible pair of cuts, and `numbers.read_numbers` picks the chain the model reads best.
     """
 
     cuts: int  # candidate cut columns, both edges included

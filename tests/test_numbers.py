@@ -1,7 +1,11 @@
 """Reading numbers: segmentation on constructed handwriting (gaps, touching, broken strokes, specks, slant, blank)."""
 
+import csv
+import json
+
 import numpy as np
 import pytest
+from conftest import png_header, run_cli
 from PIL import Image
 
 from digits.numbers import read_numbers
@@ -109,3 +113,45 @@ def test_confidence_is_the_product_of_the_digits(first, classifier):
     assert reading.text == "907"
     assert reading.confidence == pytest.approx(np.prod([d.confidence for d in reading.digits]))
     assert [d.seen.box[0] for d in reading.digits] == sorted(d.seen.box[0] for d in reading.digits)
+
+
+@pytest.fixture(scope="module")
+def number_folder(first, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("numbers")
+    number(first, "4070", (3, 12, 5)).save(folder / "a 4070.png")
+    number(first, "2026", (4, 4, 4), drops=(0, 4, 9, 13)).convert("RGB").save(folder / "b 2026.jpg", quality=90)
+    number(first, "0079", (6, 2, 9)).save(folder / "c 0079.webp")
+    Image.new("L", (300, 100), 255).save(folder / "d blank.png")
+    (folder / "e text.png").write_text("not an image")
+    (folder / "f huge.png").write_bytes(png_header(60_000, 60_000))
+    return folder
+
+
+def test_batch_numbers_csv(number_folder, tmp_path):
+    out = tmp_path / "numbers.csv"
+    run = run_cli("batch", number_folder, "--numbers", "--out", out, "--quiet")
+    assert run.returncode == 3, run.stderr  # some files could not be read, as in plain batch
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["path", "prediction", "confidence", "status", "error", "digit_confidences"]
+    by_name = {row["path"]: row for row in rows}
+    for name in ("a 4070.png", "b 2026.jpg", "c 0079.webp"):
+        row = by_name[name]
+        assert row["prediction"] == name[2:6] and row["status"] == "ok"  # leading zeros kept
+        each = [float(c) for c in row["digit_confidences"].split()]
+        assert len(each) == 4 and float(row["confidence"]) == pytest.approx(np.prod(each), abs=1e-3)
+    assert by_name["d blank.png"]["status"] == "blank" and by_name["d blank.png"]["prediction"] == ""
+    assert by_name["e text.png"]["status"] == "error" and "not an image" in by_name["e text.png"]["error"]
+    assert by_name["f huge.png"]["status"] == "error" and "pixels" in by_name["f huge.png"]["error"]
+
+
+def test_batch_numbers_jsonl_predict_and_usage(number_folder, tmp_path):
+    run = run_cli("batch", number_folder, "--numbers", "--format", "jsonl", "--out", "-", "--quiet")
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    first_row = records[0]
+    assert first_row["prediction"] == "4070" and len(first_row["digit_confidences"]) == 4
+    assert records[3]["prediction"] is None and records[3]["digit_confidences"] is None
+    predicted = run_cli("predict", number_folder / "b 2026.jpg", "--numbers", "--json")
+    assert json.loads(predicted.stdout)[0]["prediction"] == "2026"
+    both = run_cli("batch", number_folder, "--numbers", "--probabilities")
+    assert both.returncode == 2 and "digit_confidences" in both.stderr
