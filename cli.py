@@ -130,8 +130,9 @@ def predict(
     images: Annotated[list[Path], typer.Argument(help="Image files to classify.", show_default=False)],
     model: ModelPath = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array on stdout instead of a table.")] = False,
+    numbers: Annotated[bool, typer.Option("--numbers", help="Read each image as a number of several digits.")] = False,
 ) -> None:
-    """Classify image files: a table of digit, confidence and top 3, or JSON."""
+    """Classify image files: a table of digit (or number), confidence and top 3, or JSON."""
     import json
 
     from digits.batch import CHUNK, ERROR, classify_files
@@ -143,22 +144,26 @@ def predict(
     found = [Found(path, path.as_posix()) for path in images]
     try:
         classifier = Classifier(model)
-        results = list(classify_files(found, classifier, DEFAULTS, workers=None if len(found) > 2 * CHUNK else 1))
+        cfg = dataclasses.replace(DEFAULTS, numbers=numbers)
+        results = list(classify_files(found, classifier, cfg, workers=None if len(found) > 2 * CHUNK else 1))
     except DigitsError as exc:
         raise fail(exc) from None
     if as_json:
-        rows = [record(r, probabilities=True) for r in results]
-        for row in rows:  # one array per image here, rather than the p0..p9 columns of batch output
+        rows = [record(r, probabilities=not numbers, numbers=numbers) for r in results]
+        for row in rows if not numbers else []:  # one array per image here, not batch's p0..p9 columns
             probabilities = [row.pop(f"p{d}") for d in range(10)]
             row["probabilities"] = None if probabilities[0] is None else probabilities
         out.print_json(json.dumps(rows))
     else:
         from rich.table import Table
 
-        table = Table("file", "digit", "confidence", "top 3")
+        table = Table("file", "number" if numbers else "digit", "confidence", "digits" if numbers else "top 3")
         for r in results:
             if r.prediction is None or r.prediction.blank:
                 table.add_row(r.found.name, r.status, "", r.error or "no ink found")
+            elif numbers:
+                each = "  ".join(f"{d.digit}: {d.confidence:.1%}" for d in r.prediction.digits)
+                table.add_row(r.found.name, r.prediction.text, f"{r.prediction.confidence:.1%}", each)
             else:
                 top = "  ".join(f"{d}: {p:.1%}" for d, p in r.prediction.top(3))
                 table.add_row(r.found.name, str(r.prediction.digit), f"{r.prediction.confidence:.1%}", top)
@@ -184,6 +189,9 @@ def batch(
         DEFAULTS.max_pixels
     ),
     pool: Annotated[str, typer.Option(hidden=True, help="process or thread (for benchmarks).")] = DEFAULTS.pool,
+    numbers: Annotated[
+        bool, typer.Option("--numbers", help="Read each image as a number: its digits in `prediction`.")
+    ] = False,
 ) -> None:
     """Classify every image under folders into CSV/JSONL: path, prediction, confidence, status, error."""
     import sys
@@ -197,15 +205,18 @@ def batch(
     fmt = output_format(out, fmt)
     if fmt not in ("csv", "jsonl"):
         raise typer.BadParameter(f"must be csv or jsonl, not {fmt!r}", param_hint="--format")
+    if numbers and probabilities:
+        raise typer.BadParameter("p0..p9 are one digit's; with --numbers see digit_confidences", param_hint="--numbers")
     cfg = dataclasses.replace(
-        DEFAULTS, min_confidence=min_confidence, workers=workers, max_pixels=max_pixels, pool=pool
+        DEFAULTS, min_confidence=min_confidence, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers
     )
     show = err.is_terminal and not quiet
     try:
         classifier = Classifier(model, cfg.threads, cfg.batch)
         target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
         with progress_bar(inputs, recursive, show) as on_result, target as stream:
-            summary = run_batch(inputs, RowWriter(stream, fmt, probabilities), classifier, cfg, recursive, on_result)
+            writer = RowWriter(stream, fmt, probabilities, numbers)
+            summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
     except DigitsError as exc:
         raise fail(exc) from None
     except KeyboardInterrupt:

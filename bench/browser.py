@@ -96,15 +96,22 @@ def chromium_page(url: str, width: int = 1200, height: int = 900) -> Iterator[tu
             browser.close()
 
 
-def canvas(page):
-    """The sketchpad's drawable canvas (a hidden crop canvas shares its box: not that one)."""
-    return page.locator("#sketch .pixi-target canvas").first
+def canvas(page, pad: str = "#sketch"):
+    """A sketchpad's drawable canvas (a hidden crop canvas shares its box: not that one)."""
+    return page.locator(f"{pad} .pixi-target canvas").first
 
 
-def draw(page, strokes: list[list[tuple[float, float]]]) -> None:
-    """Draw strokes on the sketchpad with the mouse; the brush tool is picked first (an overlay blocks it)."""
-    page.locator("#sketch button[aria-label='Brush']").click()
-    box = canvas(page).bounding_box()
+def beside(*digits: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
+    """Strokes of several digits written side by side on a wide canvas, each in its own share of the width."""
+    n = len(digits)  # the wide canvas shows its drawing area with a border of the widget around it: stay inside
+    return [[((k + 0.15 + 0.7 * x) / n, 0.2 + 0.6 * y) for x, y in stroke]
+            for k, strokes in enumerate(digits) for stroke in strokes]
+
+
+def draw(page, strokes: list[list[tuple[float, float]]], pad: str = "#sketch") -> None:
+    """Draw strokes on a sketchpad with the mouse; the brush tool is picked first (an overlay blocks it)."""
+    page.locator(f"{pad} button[aria-label='Brush']").click()
+    box = canvas(page, pad).bounding_box()
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
     for stroke in strokes:
         page.mouse.move(*at(*stroke[0]))
@@ -120,12 +127,20 @@ def top_label(page) -> str:
     return value.inner_text().strip() if value.count() else ""
 
 
-def wait_for_new_label(page, old: str = "", timeout_ms: float = 60_000) -> str:
-    """Wait until the shown digit is not `old` (a prediction arrived) and return it."""
-    page.wait_for_function(
-        """old => {
-            const el = document.querySelector("#label [data-testid='label-output-value']");
-            const text = el ? el.innerText.trim() : "";
-            return text !== "" && text !== old;
-        }""", arg=old, timeout=timeout_ms)
-    return top_label(page)
+READINGS = {  # where the page shows what it read, as a JS expression
+    "digit": "(document.querySelector(\"#label [data-testid='label-output-value']\")"
+             " || {innerText: ''}).innerText.trim()",
+    "number": "document.querySelector('#number textarea, #number input').value",
+}
+
+
+def wait_for_reading(page, expected: str, which: str = "digit", timeout_ms: float = 120_000) -> str:
+    """Wait until the page shows `expected` as read (readings also arrive mid-stroke); return what it shows.
+
+    On timeout, returns the last reading instead of raising, so the caller's assert says what was read.
+    """
+    try:
+        page.wait_for_function(f"expected => {READINGS[which]} === expected", arg=expected, timeout=timeout_ms)
+    except Exception:  # Playwright's TimeoutError: fall through to report what the page shows
+        pass
+    return page.evaluate(f"() => {READINGS[which]}")

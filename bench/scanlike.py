@@ -35,7 +35,15 @@ def render_scan(
     alpha = np.zeros((height, width), np.float32)
     crop = np.asarray(ink, np.float32)[: height - top, : width - left] / 255
     alpha[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+    return on_paper(alpha, rng, clean)
 
+
+def on_paper(alpha: np.ndarray, rng: np.random.Generator, clean: bool = False) -> Image.Image:
+    """(H, W) float32 ink coverage in [0, 1] -> an RGB scan: pen on grainy, unevenly lit paper, slightly blurred.
+
+    `clean` gives black on white instead (the random draws are made all the same, so both match).
+    """
+    height, width = alpha.shape
     paper = np.array([rng.uniform(225, 255), rng.uniform(220, 250), rng.uniform(200, 240)], np.float32)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)

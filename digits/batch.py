@@ -24,15 +24,17 @@ from digits.config import Config
 from digits.errors import DigitsError, ImageError
 from digits.images import open_image
 from digits.inference import Classifier, Prediction
+from digits.numbers import NumberReading, read_numbers
 from digits.output import RowWriter, record
 from digits.preprocess import Preprocessed, preprocess
+from digits.segment import Slot, segment
 from digits.walk import IMAGE_EXTENSIONS, Found, WalkStats, find_images
 
 OK, LOW_CONFIDENCE, BLANK, ERROR = "ok", "low_confidence", "blank", "error"
 STATUSES = (OK, LOW_CONFIDENCE, BLANK, ERROR)
 CHUNK = 16  # files per task sent to a worker: amortises the hand-off, keeps small folders parallel
 
-Loaded = tuple[Preprocessed | None, str, str]  # (what the model sees, note, error message)
+Loaded = tuple[Preprocessed | list[Slot] | None, str, str]  # (what the model sees, note, error message)
 
 
 @dataclass(frozen=True)
@@ -41,25 +43,25 @@ class FileResult:
 
     found: Found
     status: str  # one of STATUSES
-    prediction: Prediction | None  # None on error
+    prediction: Prediction | NumberReading | None  # a NumberReading when reading numbers; None on error
     error: str = ""  # what went wrong, for status "error"
     note: str = ""  # e.g. "first of 3 frames"
 
 
-def load(path: Path, max_pixels: int) -> Loaded:
-    """Open and preprocess one file; errors become messages, never exceptions."""
+def load(path: Path, max_pixels: int, numbers: bool = False) -> Loaded:
+    """Open and preprocess one file (as one digit, or segmented as a number); errors become messages."""
     try:
         opened = open_image(path, max_pixels)
         with opened.image:
-            return preprocess(opened.image), opened.note, ""
+            return (segment(opened.image) if numbers else preprocess(opened.image)), opened.note, ""
     except ImageError as exc:
         return None, "", str(exc)
     except (OSError, ValueError, MemoryError) as exc:  # decoders fail lazily and in odd ways on hostile files
         return None, "", f"cannot decode image: {type(exc).__name__}: {exc}"
 
 
-def _load_chunk(found: list[Found], max_pixels: int) -> list[Loaded]:
-    return [load(f.path, max_pixels) for f in found]
+def _load_chunk(found: list[Found], max_pixels: int, numbers: bool) -> list[Loaded]:
+    return [load(f.path, max_pixels, numbers) for f in found]
 
 
 def _pool(kind: str, workers: int) -> Executor:
@@ -88,14 +90,14 @@ def _loaded(found: Iterable[Found], cfg: Config, workers: int) -> Iterator[tuple
     chunks = _chunks(found, CHUNK)
     if workers == 1:
         for chunk in chunks:
-            yield from zip(chunk, _load_chunk(chunk, cfg.max_pixels), strict=True)
+            yield from zip(chunk, _load_chunk(chunk, cfg.max_pixels, cfg.numbers), strict=True)
         return
     window = max(2 * workers, 2 * cfg.batch // CHUNK)
     pool = _pool(cfg.pool, workers)
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_load_chunk, chunk, cfg.max_pixels)))
+            pending.append((chunk, pool.submit(_load_chunk, chunk, cfg.max_pixels, cfg.numbers)))
             if len(pending) >= window:
                 chunk, future = pending.popleft()
                 yield from zip(chunk, future.result(), strict=True)
@@ -112,7 +114,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def status_of(prediction: Prediction, min_confidence: float) -> str:
+def status_of(prediction: Prediction | NumberReading, min_confidence: float) -> str:
     """ok, low_confidence or blank for a readable image."""
     if prediction.blank:
         return BLANK
@@ -125,7 +127,8 @@ def classify_files(
     """One FileResult per file, in input order; decoding runs on `workers` (default: all cores)."""
     workers = workers or cfg.workers or os.cpu_count() or 1
     for batch in _chunks(_loaded(found, cfg, workers), cfg.batch):
-        predictions = iter(classifier.classify([seen for _, (seen, _, _) in batch if seen is not None]))
+        read = [seen for _, (seen, _, _) in batch if seen is not None]
+        predictions = iter(read_numbers(read, classifier) if cfg.numbers else classifier.classify(read))
         for f, (seen, note, error) in batch:
             if seen is None:
                 yield FileResult(f, ERROR, None, error=error)
@@ -139,7 +142,7 @@ class Summary:
     """What a batch run did, for the summary table and the exit code."""
 
     statuses: Counter = field(default_factory=Counter)  # status -> files
-    digits: Counter = field(default_factory=Counter)  # digit -> files read as it (ok and low_confidence)
+    digits: Counter = field(default_factory=Counter)  # digit -> times read (ok and low_confidence files)
     walk: WalkStats = field(default_factory=WalkStats)
     seconds: float = 0.0
 
@@ -160,10 +163,11 @@ def run_batch(
     start = time.perf_counter()
     summary = Summary()
     for result in classify_files(find_images(inputs, recursive, summary.walk), classifier, cfg):
-        writer.write(record(result, writer.probabilities))
+        writer.write(record(result, writer.probabilities, writer.numbers))
         summary.statuses[result.status] += 1
         if result.status in (OK, LOW_CONFIDENCE):
-            summary.digits[result.prediction.digit] += 1
+            read = result.prediction.digits if cfg.numbers else [result.prediction]
+            summary.digits.update(p.digit for p in read)
         if on_result:
             on_result(result)
     summary.seconds = time.perf_counter() - start

@@ -42,6 +42,7 @@ class Config:
     min_confidence: float = 0.95  # flags ~1.3% of rows, ~4 in 5 mistakes (bench/confidence_threshold.py)
     batch: int = 256  # images per onnxruntime call: large enough to amortise the call, small for memory
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
+    numbers: bool = False  # read each image as a number of several digits (digits/segment.py) instead of one digit
 
     def to_dict(self) -> dict:
         """Plain dict for JSON and ONNX metadata."""

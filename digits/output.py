@@ -24,20 +24,28 @@ if TYPE_CHECKING:
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
 PROBABILITY_COLUMNS = [f"p{d}" for d in range(10)]
+NUMBER_COLUMNS = ["digit_confidences"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def record(result: FileResult, probabilities: bool) -> dict:
-    """One result as a flat row: path, prediction, confidence, status, error [, p0..p9]."""
+def record(result: FileResult, probabilities: bool, numbers: bool = False) -> dict:
+    """One result as a flat row: path, prediction, confidence, status, error [, p0..p9 | digit_confidences].
+
+    For a number, `prediction` is its digits as a string ("0070" keeps its zeros) and
+    `digit_confidences` the digits' own confidences, left to right (space-separated in CSV).
+    """
     p = result.prediction
     read = p is not None and not p.blank
+    number = numbers and read
     row = {
         "path": result.found.name,
-        "prediction": p.digit if read else None,
+        "prediction": (p.text if number else p.digit) if read else None,
         "confidence": round(p.confidence, 4) if read else None,
         "status": result.status,
         "error": result.error or result.note,
     }
+    if numbers:
+        row["digit_confidences"] = [round(d.confidence, 4) for d in p.digits] if read else None
     if probabilities:
         values = p.probabilities if read else [None] * len(PROBABILITY_COLUMNS)
         for column, value in zip(PROBABILITY_COLUMNS, values, strict=True):
@@ -48,9 +56,9 @@ def record(result: FileResult, probabilities: bool) -> dict:
 class RowWriter:
     """Writes rows to an open text stream as CSV (header first) or JSON lines."""
 
-    def __init__(self, stream: TextIO, fmt: str, probabilities: bool):
-        self.stream, self.fmt, self.probabilities = stream, fmt, probabilities
-        self.fields = COLUMNS + (PROBABILITY_COLUMNS if probabilities else [])
+    def __init__(self, stream: TextIO, fmt: str, probabilities: bool, numbers: bool = False):
+        self.stream, self.fmt, self.probabilities, self.numbers = stream, fmt, probabilities, numbers
+        self.fields = COLUMNS + (PROBABILITY_COLUMNS if probabilities else []) + (NUMBER_COLUMNS if numbers else [])
         if fmt == "csv":
             self.csv = csv.DictWriter(stream, fieldnames=self.fields, lineterminator="\r\n")
             self.csv.writeheader()
@@ -60,7 +68,8 @@ class RowWriter:
             path = row["path"]
             if path[:1] in FORMULA_STARTS:  # a spreadsheet would run `=cmd.png` as a formula; ./ names the same file
                 row = {**row, "path": "./" + path}
-            self.csv.writerow({k: "" if v is None else v for k, v in row.items()})
+            cell = lambda v: "" if v is None else " ".join(map(str, v)) if isinstance(v, list) else v
+            self.csv.writerow({k: cell(row.get(k)) for k in self.fields})
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
 

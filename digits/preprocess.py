@@ -43,9 +43,8 @@ class Preprocessed:
 
 def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
     """Any image -> the (28, 28) float32 model input, or blank; the one path for page, CLI, evaluation."""
-    pil = _as_pil(image)
-    gray, alpha, factor = _gray_alpha(pil, WORK)
-    ink, dark_on_light = _ink(gray, alpha, averaged=factor > 1)
+    pil = upright(image)
+    ink, dark_on_light, factor = ink_map(pil, WORK)
     offset = (0, 0)
     box = _ink_box(ink)
     if box is not None and factor > 1 and max(box[2] - box[0], box[3] - box[1]) < REFINE:
@@ -54,22 +53,31 @@ def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
         margin = max(right - left, bottom - top) // 2 + 2
         offset = (max((left - margin) * factor, 0), max((top - margin) * factor, 0))
         crop = (*offset, min((right + margin) * factor, pil.width), min((bottom + margin) * factor, pil.height))
-        gray, alpha, factor = _gray_alpha(pil.crop(crop), WORK)
-        ink, _ = _ink(gray, alpha, averaged=factor > 1, dark_on_light=dark_on_light)
+        ink, _, factor = ink_map(pil.crop(crop), WORK, dark_on_light)
         box = _ink_box(ink)
     if box is None or _speck(ink, box, factor):  # judged on the final look: a reduced one can hide a small digit
         return _blank(dark_on_light)
     left, top, right, bottom = box
     x0, y0 = offset
     in_input = (x0 + left * factor, y0 + top * factor, x0 + right * factor, y0 + bottom * factor)
-    return Preprocessed(_frame(ink[top:bottom, left:right]), False, dark_on_light, in_input)
+    return Preprocessed(frame(ink[top:bottom, left:right]), False, dark_on_light, in_input)
 
 
 def _blank(dark_on_light: bool) -> Preprocessed:
     return Preprocessed(np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32), True, dark_on_light, None)
 
 
-def _as_pil(image: Image.Image | np.ndarray) -> Image.Image:
+def ink_map(pil: Image.Image, work: int, dark_on_light: bool | None = None) -> tuple[np.ndarray, bool, int]:
+    """The ink of an upright image, reduced to at most `work` px a side: (h, w) float32 in [0, 1], paper = 0.
+
+    Returns it with the polarity found (or given) and the integer factor the image was reduced by.
+    """
+    gray, alpha, factor = _gray_alpha(pil, work)
+    ink, dark_on_light = _ink(gray, alpha, averaged=factor > 1, dark_on_light=dark_on_light)
+    return ink, dark_on_light, factor
+
+
+def upright(image: Image.Image | np.ndarray) -> Image.Image:
     """A Pillow image upright (EXIF), from an image or an (H, W[, C]) array of any common dtype."""
     if isinstance(image, Image.Image):
         if image.getexif().get(0x0112, 1) != 1:  # EXIF orientation: phone photos are often stored sideways
@@ -254,7 +262,7 @@ def _dilate(ink: np.ndarray) -> np.ndarray:
     return np.maximum(out, ink)
 
 
-def _frame(crop: np.ndarray) -> np.ndarray:
+def frame(crop: np.ndarray) -> np.ndarray:
     """(h, w) ink cropped to the digit -> (28, 28) float32 with the longer side 20 px, centre of mass at (14, 14)."""
     h, w = crop.shape
     scale = BOX / max(h, w)

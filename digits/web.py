@@ -22,7 +22,9 @@ import gradio as gr  # noqa: E402
 from digits.batch import classify_files, load  # noqa: E402
 from digits.config import ROOT, Config  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
+from digits.numbers import read_numbers  # noqa: E402
 from digits.output import RowWriter, record  # noqa: E402
+from digits.segment import segment  # noqa: E402
 from digits.walk import IMAGE_EXTENSIONS, Found  # noqa: E402
 
 EMPTY_SKETCH = {"background": None, "layers": [], "composite": None}  # clears the sketchpad every time, not once
@@ -84,6 +86,44 @@ def read_label(path: str | None, classifier: Classifier, cfg: Config) -> dict[st
     return shown(classifier.classify([seen])[0], cfg.min_confidence)[0]
 
 
+NUMBER_PROMPT = "Write a number (several digits side by side) in the wide box."
+
+NumberShown = tuple[str, list[tuple[np.ndarray, str]], str]  # (the number, each digit's 28x28 with caption, message)
+
+
+def read_number(image: np.ndarray | str | None, classifier: Classifier, cfg: Config) -> NumberShown:
+    """A sketched (H, W, 4) uint8 RGBA number, or an image file's path -> the number, its digits, a message."""
+    if image is None:
+        return "", [], NUMBER_PROMPT
+    if isinstance(image, str):
+        opened, note, error = load(Path(image), cfg.max_pixels, numbers=True)
+        if opened is None:
+            raise gr.Error(f"cannot read {Path(image).name}: {error}")
+        slots = opened
+    else:
+        note, slots = "", segment(image)
+    reading = read_numbers([slots], classifier)[0]
+    if reading.blank:
+        return "", [], "No ink found. " + NUMBER_PROMPT
+    crops = [(enlarged(d.seen.image), f"{d.digit} ({d.confidence:.0%})") for d in reading.digits]
+    message = f"Reads **{reading.text}** ({reading.confidence:.0%} sure: the product of its digits' confidences)."
+    if reading.confidence < cfg.min_confidence:
+        message += " Not sure: check the digits below; write them larger, with clear gaps."
+    return reading.text, crops, message + (f" Note: {note}." if note else "")
+
+
+def number_json(path: str | None, classifier: Classifier, cfg: Config) -> dict:
+    """The API's /predict_number: one image file -> {"number", "confidence", "digits": [{"digit", "confidence"}]}."""
+    if not path:
+        raise gr.Error("no file given: send one image file")
+    seen, _, error = load(Path(path), cfg.max_pixels, numbers=True)
+    if seen is None:
+        raise gr.Error(f"cannot read {Path(path).name}: {error}")
+    reading = read_numbers([seen], classifier)[0]
+    digits = [{"digit": d.digit, "confidence": round(d.confidence, 4)} for d in reading.digits]
+    return {"number": reading.text, "confidence": round(reading.confidence, 4), "digits": digits}
+
+
 @dataclass(frozen=True)
 class Table:
     """Several images read at once: rows for the page and the same rows as a CSV file."""
@@ -122,7 +162,8 @@ def model_card(classifier: Classifier) -> str:
 | trained on | MNIST's 60,000 training digits (5,000 held out to choose the epoch), with augmentation |
 | exported | {meta.get("exported_at", "not recorded")} |
 
-**Limits.** One digit per image. Handwriting far from MNIST's US writers (a 1 with a long flag, very
+**Limits.** The model reads one digit at a time; numbers are cut into digits first, and digits that
+touch or overlap are cut less reliably. Handwriting far from MNIST's US writers (a 1 with a long flag, very
 open loops) is read less well. Confidence ranks how sure the model is; it is not a calibrated
 probability of being right. Images are read in memory and not kept.
 """
@@ -142,32 +183,40 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
         return shown_if(table.rows), shown_if(table.csv)
 
     extensions = sorted(IMAGE_EXTENSIONS)
+    pad = lambda width, height: dict(  # a sketchpad: black pen only, no layers, no upload, fixed canvas
+        type="numpy", image_mode="RGBA", canvas_size=(width, 400), fixed_canvas=True, layers=False, sources=(),
+        transforms=(), brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), height=height,
+    )
     title = "digits: handwritten digit reader"
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, 3600)) as page:
-        gr.Markdown("# digits\nDraw a digit, or upload a photo or scan of one: the model says what it reads.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(
-                        type="numpy", image_mode="RGBA", canvas_size=(400, 400), fixed_canvas=True, layers=False,
-                        sources=(), transforms=(), brush=gr.Brush(default_size=14, colors=["#000000"],
-                                                                  color_mode="fixed"),
-                        label="Draw one digit", height=480, elem_id="sketch",
-                    )
-                    clear = gr.Button("Clear", elem_id="clear")
-                with gr.Tab("Upload", elem_id="upload-tab"):
-                    one = gr.File(label="One image", file_types=extensions, type="filepath", elem_id="one")
-                    gr.Examples([str(p) for p in EXAMPLES], inputs=one, label="Examples (click one)")
-                    many = gr.File(label=f"Several images (up to {MAX_FILES}): a table and a CSV",
-                                   file_count="multiple", type="filepath", elem_id="many")  # every file gets a row
-            with gr.Column(scale=2):
-                label = gr.Label(num_top_classes=3, label="The model reads", elem_id="label")
-                message = gr.Markdown(PROMPT, elem_id="message")
-                seen = gr.Image(label="What the model sees (28x28)", interactive=False, height=240,
-                                image_mode="L", buttons=[], elem_id="seen")
-        table = gr.Dataframe(headers=["path", "prediction", "confidence", "status", "error"], visible=False,
-                             interactive=False, elem_id="table")
-        csv = gr.File(label="Predictions as CSV", visible=False, interactive=False, elem_id="csv")
+        gr.Markdown("# digits\nDraw a digit or a number, or upload a photo or scan: the model says what it reads.")
+        with gr.Tab("One digit", elem_id="digit-mode"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    with gr.Tab("Draw"):
+                        sketch = gr.Sketchpad(**pad(400, 480), label="Draw one digit", elem_id="sketch")
+                        clear = gr.Button("Clear", elem_id="clear")
+                    with gr.Tab("Upload", elem_id="upload-tab"):
+                        one = gr.File(label="One image", file_types=extensions, type="filepath", elem_id="one")
+                        gr.Examples([str(p) for p in EXAMPLES], inputs=one, label="Examples (click one)")
+                        many = gr.File(label=f"Several images (up to {MAX_FILES}): a table and a CSV",
+                                       file_count="multiple", type="filepath", elem_id="many")  # every file a row
+                with gr.Column(scale=2):
+                    label = gr.Label(num_top_classes=3, label="The model reads", elem_id="label")
+                    message = gr.Markdown(PROMPT, elem_id="message")
+                    seen = gr.Image(label="What the model sees (28x28)", interactive=False, height=240,
+                                    image_mode="L", buttons=[], elem_id="seen")
+            table = gr.Dataframe(headers=["path", "prediction", "confidence", "status", "error"], visible=False,
+                                 interactive=False, elem_id="table")
+            csv = gr.File(label="Predictions as CSV", visible=False, interactive=False, elem_id="csv")
+        with gr.Tab("Number", elem_id="number-mode"):
+            number_sketch = gr.Sketchpad(**pad(1200, 440), label="Write a number", elem_id="number-sketch")
+            number_clear = gr.Button("Clear", elem_id="number-clear")
+            with gr.Row():
+                number_text = gr.Textbox(label="The number read", interactive=False, elem_id="number", scale=1)
+                number_message = gr.Markdown(NUMBER_PROMPT, elem_id="number-message")
+            number_digits = gr.Gallery(label="Each digit as the model saw it", columns=10, height="auto",
+                                       object_fit="contain", allow_preview=False, elem_id="number-digits")
         with gr.Accordion("About the model", open=False):
             gr.Markdown(model_card(classifier))
 
@@ -178,6 +227,15 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
         one.change(upload_fn, one, shows, api_visibility="private", show_progress="hidden")
         gr.Button(visible=False).click(label_fn, one, label, api_name="predict")
         many.change(many_fn, many, [table, csv], api_name="predict_many")
+
+        number_shows = [number_text, number_digits, number_message]
+        number_fn = lambda value: read_number((value or {}).get("composite"), classifier, cfg)
+        number_sketch.change(number_fn, number_sketch, number_shows, api_visibility="private", show_progress="hidden")
+        number_clear.click(lambda: (EMPTY_SKETCH, "", [], NUMBER_PROMPT), None, [number_sketch, *number_shows],
+                           api_visibility="private", show_progress="hidden")
+        number_file = gr.File(visible=False, type="filepath")  # the API's input; the page draws instead
+        gr.Button(visible=False).click(lambda path: number_json(path, classifier, cfg), number_file,
+                                       gr.JSON(visible=False), api_name="predict_number")
     return page
 
 

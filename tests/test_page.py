@@ -181,3 +181,20 @@ def test_start_up_errors_are_one_line_with_exit_code_one(tmp_path):
         busy = subprocess.run([sys.executable, "cli.py", "app", "--port", port],
                               cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert busy.returncode == 1 and "pass another --port" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_predict_number_reads_a_number_and_its_digits(client, mnist_test, tmp_path):
+    digits = [mnist_test.images[int(np.flatnonzero(mnist_test.labels == d)[1])] for d in (4, 0, 7)]
+    canvas = np.zeros((40, 3 * 34 + 12), np.uint8)
+    for k, digit in enumerate(digits):
+        canvas[6:34, 6 + 34 * k : 34 + 34 * k] = digit
+    Image.fromarray(255 - canvas).resize((canvas.shape[1] * 4, 160), Image.BICUBIC).save(tmp_path / "407.png")
+    read = client.predict(handle_file(str(tmp_path / "407.png")), api_name="/predict_number")
+    assert read["number"] == "407" and [d["digit"] for d in read["digits"]] == [4, 0, 7]
+    assert read["confidence"] == pytest.approx(np.prod([d["confidence"] for d in read["digits"]]), abs=1e-3)
+    Image.new("L", (300, 100), 255).save(tmp_path / "blank.png")
+    blank = client.predict(handle_file(str(tmp_path / "blank.png")), api_name="/predict_number")
+    assert blank == {"number": "", "confidence": 0.0, "digits": []}
+    (tmp_path / "text.png").write_text("not an image")
+    with pytest.raises(AppError, match="not an image"):
+        client.predict(handle_file(str(tmp_path / "text.png")), api_name="/predict_number")

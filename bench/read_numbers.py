@@ -1,0 +1,117 @@
+"""Reading whole numbers: how often `cli.py batch --numbers` reads a handwritten number exactly right.
+
+Run: python bench/read_numbers.py --data ../shared/data [--count 1000]
+Composes numbers of 2-6 digits from digits the model never trained on (MNIST test and Semeion; one
+source per number, as one writer writes it), side by side with gaps of varied width, about one pair in
+six written touching or overlapping slightly, each digit a little higher or lower on a slanted
+baseline, then rendered as scans (bench/scanlike.py: pen, paper, light, grain, blur, slight rotation)
+in PNG and JPEG. Prints exact-string accuracy overall, by length, with and without a touching pair,
+and per digit (strings aligned with difflib), and the images/s of the whole CLI run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.scanlike import on_paper  # noqa: E402
+from digits.data import load_mnist, load_semeion  # noqa: E402
+
+TOUCHING = 1 / 6  # share of neighbouring pairs written touching or overlapping a little
+
+
+def render_number(digits: list[np.ndarray], rng: np.random.Generator) -> tuple[Image.Image, bool]:
+    """(28, 28) or (16, 16) uint8 digits, ink 255 -> an RGB scan of them written side by side; and whether two touch."""
+    height = float(rng.uniform(40, 110))  # the digits' height on the page, px
+    slope = rng.uniform(-0.06, 0.06)  # a slanted baseline
+    inks, gaps, touching = [], [], False
+    for i, digit in enumerate(digits):
+        ink = Image.fromarray(digit)
+        ink = ink.crop(ink.getbbox() or (0, 0, ink.width, ink.height))
+        scale = height * rng.uniform(0.9, 1.1) / ink.height
+        inks.append(np.asarray(ink.resize((max(1, round(ink.width * scale)), round(ink.height * scale)),
+                                          Image.BICUBIC), np.float32) / 255)
+        if i:
+            close = rng.random() < TOUCHING
+            touching |= close
+            gaps.append(-rng.uniform(0, 0.06) * height if close else rng.uniform(0.06, 0.5) * height)
+    margin = int(rng.uniform(0.3, 1.0) * height)
+    width = int(sum(ink.shape[1] for ink in inks) + sum(gaps)) + 2 * margin
+    rise = abs(slope) * width
+    alpha = np.zeros((int(1.3 * height + rise) + 2 * margin, width), np.float32)
+    x = float(margin)
+    for i, ink in enumerate(inks):
+        y = margin + 0.15 * height + (slope * x if slope > 0 else rise + slope * x) + rng.uniform(-0.08, 0.08) * height
+        top, left = max(int(y), 0), int(x)
+        region = alpha[top : top + ink.shape[0], left : left + ink.shape[1]]
+        np.maximum(region, ink[: region.shape[0], : region.shape[1]], out=region)
+        x += ink.shape[1] + (gaps[i] if i < len(gaps) else 0)
+    tilted = Image.fromarray(alpha, mode="F").rotate(rng.uniform(-3, 3), resample=Image.BILINEAR, expand=True)
+    return on_paper(np.clip(np.asarray(tilted), 0, 1), rng), touching
+
+
+def build(data: Path, folder: Path, count: int, seed: int = 0) -> dict[str, tuple[str, bool, str]]:
+    """Write `count` number scans to `folder`; return {file name: (true number, has a touching pair, source)}."""
+    mnist, semeion = load_mnist(data, "test"), load_semeion(data)
+    sources = [(mnist.images, mnist.labels), (semeion.images, semeion.labels)]
+    semeion_share = len(semeion.labels) / (len(semeion.labels) + len(mnist.labels))  # their natural proportion
+    rng = np.random.default_rng(seed)
+    truth = {}
+    for n in range(count):
+        source = int(rng.random() < semeion_share)
+        images, labels = sources[source]
+        picks = rng.integers(0, len(labels), int(rng.integers(2, 7)))
+        image, touching = render_number([images[i] for i in picks], rng)
+        name = f"n{n:05d}.{'png' if n % 2 else 'jpg'}"
+        image.save(folder / name, quality=90) if name.endswith("jpg") else image.save(folder / name)
+        truth[name] = ("".join(str(int(labels[i])) for i in picks), touching, ("MNIST", "Semeion")[source])
+    return truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, out = Path(tmp) / "numbers", Path(tmp) / "read.csv"
+        folder.mkdir()
+        truth = build(args.data, folder, args.count)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), "batch", str(folder), "--numbers", "--out", str(out),
+                        "--quiet"], check=True)
+        seconds = time.perf_counter() - start
+        with out.open(newline="", encoding="utf-8") as f:
+            read = {row["path"]: row["prediction"] for row in csv.DictReader(f)}
+    groups: dict[str, list[bool]] = defaultdict(list)
+    digits_right = digits_total = 0
+    for name, (text, touching, source) in truth.items():
+        right = read[name] == text
+        pair = "with a touching pair" if touching else "no touching pair"
+        for group in ("all", f"{len(text)} digits", pair, f"{source} writers"):
+            groups[group].append(right)
+        blocks = difflib.SequenceMatcher(None, text, read[name], autojunk=False).get_matching_blocks()
+        digits_right += sum(b.size for b in blocks)
+        digits_total += len(text)
+    print(f"{args.count} numbers of 2-6 digits (MNIST test and Semeion writers), as scans; cli.py batch --numbers")
+    for group in ["all", *(f"{k} digits" for k in range(2, 7)), "no touching pair", "with a touching pair",
+                  "MNIST writers", "Semeion writers"]:
+        print(f"  {group:22s} {np.mean(groups[group]):7.2%} exactly right  ({len(groups[group])} numbers)")
+    print(f"  per digit (aligned)    {digits_right / digits_total:7.2%}  ({digits_total} digits)")
+    print(f"  speed                  {args.count / seconds:7.0f} numbers/s (whole CLI process, {seconds:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
