@@ -55,7 +55,7 @@ def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
         crop = (*offset, min((right + margin) * factor, pil.width), min((bottom + margin) * factor, pil.height))
         ink, _, factor = ink_map(pil.crop(crop), WORK, dark_on_light)
         box = _ink_box(ink)
-    if box is None or _speck(ink, box, factor):  # judged on the final look: a reduced one can hide a small digit
+    if box is None or speck(ink, box, factor):  # judged on the final look: a reduced one can hide a small digit
         return _blank(dark_on_light)
     left, top, right, bottom = box
     x0, y0 = offset
@@ -239,7 +239,7 @@ def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     return left, top, right, bottom
 
 
-def _speck(ink: np.ndarray, box: tuple[int, int, int, int], factor: int) -> bool:
+def speck(ink: np.ndarray, box: tuple[int, int, int, int], factor: int) -> bool:
     """Ink in `box` too small (in input pixels) or too scant (scattered dots) to be a digit."""
     left, top, right, bottom = box
     side = max(right - left, bottom - top)

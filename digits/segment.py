@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.preprocess import BOX_LEVEL, MIN_DIGIT_PX, Preprocessed, frame, ink_map, upright
+from digits.preprocess import BOX_LEVEL, MIN_DIGIT_PX, Preprocessed, frame, ink_map, speck, upright
 
 WORK = 128  # the number's height (its shorter side) is analysed at up to this many px ...
 MAX_WORK = 1536  # ... and its length at up to this many
@@ -27,6 +27,7 @@ NEAR = 0.3  # a short piece joins the digit it overlaps most, or one at most thi
 TOUCHING = 0.7  # a piece at least this many times as wide as the digits are high may be touching digits
 MIN_WIDTH, MAX_WIDTH = 0.12, 1.3  # a digit cut from touching ones is this narrow (a 1) to this wide, times the height
 COVERED = 0.7  # a digit cut from touching ones has ink on this share of the digits' height (not a sliver)
+MAX_PIECES = 64  # the largest pieces kept: room for long numbers with broken strokes, not for a photo's texture
 MAX_CUTS = 16  # candidate cuts inside one piece: enough for six touching digits with a spare between each
 
 
@@ -67,10 +68,10 @@ def segment(image: Image.Image | np.ndarray) -> list[Slot]:
     pil = upright(image)
     short, long = sorted(pil.size)
     ink, dark_on_light, factor = ink_map(pil, min(MAX_WORK, max(WORK, long * WORK // max(short, 1))))
-    pieces = _pieces(ink > BOX_LEVEL)
+    pieces = _pieces(ink > BOX_LEVEL, MIN_DIGIT_PX / factor)
+    pieces = [p for p in pieces if not speck(ink, (p.left, p.top, p.right, p.bottom), factor)]  # as for one digit
     if not pieces:
         return []
-    pieces = [p for p in pieces if max(p.width, p.height) * factor >= MIN_DIGIT_PX]
     pieces = [p for p in pieces if max(p.width, p.height) >= SPECK * _height(pieces)]
     if not pieces:
         return []
@@ -160,15 +161,24 @@ def _labels(mask: np.ndarray) -> np.ndarray:
         labels = smallest
 
 
-def _pieces(mask: np.ndarray) -> list[Piece]:
-    """The connected pieces of ink, each with its box."""
+def _pieces(mask: np.ndarray, min_side: float) -> list[Piece]:
+    """The connected pieces of ink at least `min_side` px long, each with its box; the MAX_PIECES largest at most.
+
+    Boxes and areas are found for all pieces at once, so a grainy photo's thousands of specks cost little.
+    """
     labels = _labels(mask)
-    pieces = []
-    for label in np.unique(labels[mask]):
-        own = labels == label
-        rows, cols = np.flatnonzero(own.any(axis=1)), np.flatnonzero(own.any(axis=0))
-        pieces.append(Piece(own, int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
-    return pieces
+    ys, xs = np.nonzero(mask)
+    ids, which = np.unique(labels[ys, xs], return_inverse=True)
+    top, left = np.full(len(ids), mask.shape[0]), np.full(len(ids), mask.shape[1])
+    bottom, right = np.zeros(len(ids), int), np.zeros(len(ids), int)
+    np.minimum.at(top, which, ys)
+    np.minimum.at(left, which, xs)
+    np.maximum.at(bottom, which, ys + 1)
+    np.maximum.at(right, which, xs + 1)
+    area = np.bincount(which, minlength=len(ids))
+    keep = np.flatnonzero(np.maximum(bottom - top, right - left) >= min_side)
+    keep = keep[np.argsort(-area[keep], kind="stable")[:MAX_PIECES]]
+    return [Piece(labels == ids[k], int(left[k]), int(top[k]), int(right[k]), int(bottom[k])) for k in keep]
 
 
 def _joined(a: Piece, b: Piece) -> Piece:

@@ -103,7 +103,9 @@ def test_blank_and_dirt_only_read_nothing(classifier):
     blank = Image.new("L", (400, 120), 255)
     dirt = np.full((120, 400), 255, np.uint8)
     dirt[50:53, 100:103] = 0
-    for image in (blank, Image.fromarray(dirt)):
+    salt = np.full((400, 1200), 255, np.uint8)
+    salt[np.random.default_rng(0).random(salt.shape) < 0.02] = 0  # thousands of one-pixel specks
+    for image in (blank, Image.fromarray(dirt), Image.fromarray(salt)):
         reading = read_numbers([segment(image)], classifier)[0]
         assert reading.blank and reading.text == "" and reading.confidence == 0.0
 
