@@ -10,7 +10,7 @@ import pytest
 from conftest import MODEL, ROOT, on_paper, run_cli
 from PIL import Image
 
-HEAVY = ("tensorflow", "keras", "tf2onnx")
+HEAVY = ("tensorflow", "keras", "tf2onnx", "gradio")  # gradio: the page only, never the CLI's start-up
 
 
 @pytest.fixture(scope="module")
