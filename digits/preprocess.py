@@ -254,7 +254,7 @@ def _stroke_width(mask: np.ndarray) -> float:
     return 2.0 * np.count_nonzero(mask) / max(edges, 1)
 
 
-def _dilate(ink: np.ndarray) -> np.ndarray:
+def dilate(ink: np.ndarray) -> np.ndarray:
     """3x3 grey dilation of (H, W) ink, one pixel wider on each side."""
     padded = np.pad(ink, 1)
     out = np.maximum(padded[1:-1, :-2], padded[1:-1, 2:])
@@ -272,7 +272,7 @@ def frame(crop: np.ndarray) -> np.ndarray:
     if grow:
         crop = np.pad(crop, grow)
         for _ in range(grow):
-            crop = _dilate(crop)
+            crop = dilate(crop)
         h, w = crop.shape
         scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.preprocess import BOX_LEVEL, MIN_DIGIT_PX, Preprocessed, frame, ink_map, speck, upright
+from digits.preprocess import BOX_LEVEL, MIN_DIGIT_PX, Preprocessed, dilate, frame, ink_map, speck, upright
 
 WORK = 128  # the number's height (its shorter side) is analysed at up to this many px ...
 MAX_WORK = 1536  # ... and its length at up to this many
@@ -72,9 +72,8 @@ def segment(image: Image.Image | np.ndarray) -> list[Slot]:
     pieces = [p for p in pieces if not speck(ink, (p.left, p.top, p.right, p.bottom), factor)]  # as for one digit
     if not pieces:
         return []
-    pieces = [p for p in pieces if max(p.width, p.height) >= SPECK * _height(pieces)]
-    if not pieces:
-        return []
+    smallest = SPECK * _height(pieces)  # the tallest piece always passes, so some ink is left
+    pieces = [p for p in pieces if max(p.width, p.height) >= smallest]
     digits = _stack(pieces, _height(pieces))
     height = _height(digits)  # again: the pieces of broken strokes are shorter than the digits they make
     slots = []
@@ -126,19 +125,9 @@ def _framed(piece: Piece, ink: np.ndarray, dark_on_light: bool, factor: int) -> 
     h, w = ink.shape
     top, left = max(piece.top - 1, 0), max(piece.left - 1, 0)
     bottom, right = min(piece.bottom + 1, h), min(piece.right + 1, w)
-    crop = np.where(_grown(piece.mask), ink, 0)[top:bottom, left:right].astype(np.float32)
+    crop = np.where(dilate(piece.mask), ink, 0)[top:bottom, left:right].astype(np.float32)
     box = (left * factor, top * factor, right * factor, bottom * factor)
     return Preprocessed(frame(crop), False, dark_on_light, box)
-
-
-def _grown(mask: np.ndarray) -> np.ndarray:
-    """(h, w) bool grown by one pixel in the 4 directions."""
-    out = mask.copy()
-    out[1:] |= mask[:-1]
-    out[:-1] |= mask[1:]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
 
 
 def _labels(mask: np.ndarray) -> np.ndarray:

@@ -45,14 +45,19 @@ def shown(prediction: Prediction, min_confidence: float, note: str = "") -> Show
     """What the page shows for one prediction: the top 3, the 28x28 view, a message."""
     if prediction.blank:
         return None, None, "No ink found. " + PROMPT
-    (digit, p), (second, _) = prediction.top(2)
+    top = prediction.top(3)
+    (digit, p), (second, _) = top[:2]
     message = f"Reads **{digit}** ({p:.0%} sure)."
     if p < min_confidence:
         message = f"Not sure: **{digit}** ({p:.0%}), or perhaps {second}. Try writing it larger and clearer."
     if note:
         message += f" Note: {note}."
-    top = {str(d): round(q, 4) for d, q in prediction.top(3)}
-    return top, enlarged(prediction.seen.image), message
+    return label_value(prediction), enlarged(prediction.seen.image), message
+
+
+def label_value(prediction: Prediction) -> dict[str, float] | None:
+    """The top 3 digits with their probabilities, as gr.Label takes them; None when blank."""
+    return None if prediction.blank else {str(d): round(q, 4) for d, q in prediction.top(3)}
 
 
 def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Shown:
@@ -78,12 +83,17 @@ def read_label(path: str | None, classifier: Classifier, cfg: Config) -> dict[st
 
     An unreadable file raises gr.Error, which Gradio sends to the client as the message itself.
     """
+    return label_value(classifier.classify([_load_or_raise(path, cfg, numbers=False)])[0])
+
+
+def _load_or_raise(path: str | None, cfg: Config, numbers: bool):
+    """For the API: the file's preprocessed digit (or a number's slots); gr.Error, sent as is, when unreadable."""
     if not path:
         raise gr.Error("no file given: send one image file")
-    seen, _, error = load(Path(path), cfg.max_pixels)
+    seen, _, error = load(Path(path), cfg.max_pixels, numbers)
     if seen is None:
         raise gr.Error(f"cannot read {Path(path).name}: {error}")
-    return shown(classifier.classify([seen])[0], cfg.min_confidence)[0]
+    return seen
 
 
 NUMBER_PROMPT = "Write a number (several digits side by side) in the wide box."
@@ -91,35 +101,23 @@ NUMBER_PROMPT = "Write a number (several digits side by side) in the wide box."
 NumberShown = tuple[str, list[tuple[np.ndarray, str]], str]  # (the number, each digit's 28x28 with caption, message)
 
 
-def read_number(image: np.ndarray | str | None, classifier: Classifier, cfg: Config) -> NumberShown:
-    """A sketched (H, W, 4) uint8 RGBA number, or an image file's path -> the number, its digits, a message."""
+def read_number(image: np.ndarray | None, classifier: Classifier, cfg: Config) -> NumberShown:
+    """A sketched (H, W, 4) uint8 RGBA number -> the number, each digit's 28x28 with caption, a message."""
     if image is None:
         return "", [], NUMBER_PROMPT
-    if isinstance(image, str):
-        opened, note, error = load(Path(image), cfg.max_pixels, numbers=True)
-        if opened is None:
-            raise gr.Error(f"cannot read {Path(image).name}: {error}")
-        slots = opened
-    else:
-        note, slots = "", segment(image)
-    reading = read_numbers([slots], classifier)[0]
+    reading = read_numbers([segment(image)], classifier)[0]
     if reading.blank:
         return "", [], "No ink found. " + NUMBER_PROMPT
     crops = [(enlarged(d.seen.image), f"{d.digit} ({d.confidence:.0%})") for d in reading.digits]
     message = f"Reads **{reading.text}** ({reading.confidence:.0%} sure: the product of its digits' confidences)."
     if reading.confidence < cfg.min_confidence:
         message += " Not sure: check the digits below; write them larger, with clear gaps."
-    return reading.text, crops, message + (f" Note: {note}." if note else "")
+    return reading.text, crops, message
 
 
 def number_json(path: str | None, classifier: Classifier, cfg: Config) -> dict:
     """The API's /predict_number: one image file -> {"number", "confidence", "digits": [{"digit", "confidence"}]}."""
-    if not path:
-        raise gr.Error("no file given: send one image file")
-    seen, _, error = load(Path(path), cfg.max_pixels, numbers=True)
-    if seen is None:
-        raise gr.Error(f"cannot read {Path(path).name}: {error}")
-    reading = read_numbers([seen], classifier)[0]
+    reading = read_numbers([_load_or_raise(path, cfg, numbers=True)], classifier)[0]
     digits = [{"digit": d.digit, "confidence": round(d.confidence, 4)} for d in reading.digits]
     return {"number": reading.text, "confidence": round(reading.confidence, 4), "digits": digits}
 
