@@ -147,7 +147,7 @@ def test_binds_loopback_only_by_default(page_url):
         socket.create_connection((address, int(page_url.rsplit(":", 1)[1])), timeout=3).close()
 
 
-def test_building_and_serving_the_page_connects_nowhere_but_loopback():
+def test_building_and_serving_the_page_connects_nowhere_but_loopback_and_imports_no_training_code():
     """Import, build and serve with an audit hook that records every socket connection the process makes."""
     code = """
 import sys
@@ -159,13 +159,15 @@ from bench.browser import free_port
 served = launch(build_page(Classifier()), "127.0.0.1", free_port(), share=False)
 import os
 print(os.environ["GRADIO_ANALYTICS_ENABLED"], served.local_url)
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf2onnx")))
 print("\\n".join(seen), flush=True)
 os._exit(0)
 """
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr
-    first, *connections = run.stdout.strip().splitlines()
+    first, training_modules, *connections = run.stdout.strip().splitlines()
     assert first.startswith("False http://127.0.0.1:")
+    assert training_modules == "[]"  # the page serves without TensorFlow, Keras or tf2onnx
     outside = [c for c in connections if "127.0.0.1" not in c and "localhost" not in c and "'::1'" not in c]
     assert outside == []
 
