@@ -58,3 +58,16 @@ def on_paper(alpha: np.ndarray, rng: np.random.Generator, clean: bool = False) -
     rgb = (paper * (1 - a) + pen * a) * light[..., None] + grain[..., None]
     image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
     return image.filter(ImageFilter.GaussianBlur(blur))
+
+
+def render_bilevel(digit: np.ndarray, rng: np.random.Generator, stretch: bool = False) -> np.ndarray:
+    """One digit as a low-resolution black-and-white scan: 12-20 px high, no grey; (h, w) uint8, ink 255 on 0.
+
+    `stretch` fills a square box whatever the digit's shape, as box-normalised forms and data sets store them.
+    """
+    ink = Image.fromarray(digit).convert("L")
+    ink = ink.crop(ink.getbbox() or (0, 0, ink.width, ink.height))
+    height = int(rng.integers(12, 21))
+    width = height if stretch else max(1, round(ink.width * height / ink.height))
+    small = np.asarray(ink.resize((width, height), Image.BOX))
+    return np.where(small >= 128, 255, 0).astype(np.uint8)

@@ -1,8 +1,9 @@
-"""Compare models on the validation digits only (held out of MNIST train): clean and rendered as scans.
+"""Compare models on the validation digits only (held out of MNIST train): clean, as scans, as bilevel scans.
 
 Run: python bench/validation.py --data ../shared/data MODEL.onnx [MODEL.onnx ...]
 This is how the shipped model is chosen among training runs, so that MNIST test and Semeion stay
-untouched by the choice and their figures honest.
+untouched by the choice and their figures honest. The bilevel renderings are 12-20 px black-and-white
+scans (fax-like, or box-normalised forms), the digit's shape kept or stretched to a square.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import render_scan  # noqa: E402
+from bench.scanlike import render_bilevel, render_scan  # noqa: E402
 from digits.config import Config  # noqa: E402
 from digits.data import load_mnist  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
@@ -32,14 +33,21 @@ def main() -> None:
     train = load_mnist(args.data, "train")
     _, val = split_validation(train.labels, cfg.val_size, cfg.seed)
     labels = train.labels[val]
-    clean = [preprocess(train.images[i]) for i in val]
-    scans = [preprocess(render_scan(train.images[i], np.random.default_rng(int(i)))) for i in val]
-    print(f"{len(val)} validation digits   {'clean':>8s} {'as scans':>9s} {'mean':>8s}")
+    rng = lambda i: np.random.default_rng(int(i))  # noqa: E731  the same rendering of each digit every run
+    renderings = {
+        "clean": [preprocess(train.images[i]) for i in val],
+        "as scans": [preprocess(render_scan(train.images[i], rng(i))) for i in val],
+        "bilevel": [preprocess(render_bilevel(train.images[i], rng(i))) for i in val],
+        "stretched": [preprocess(render_bilevel(train.images[i], rng(i), stretch=True)) for i in val],
+    }
+    print(f"{len(val)} validation digits        " + " ".join(f"{name:>9s}" for name in renderings)
+          + f" {'clean+scans':>11s} {'all four':>9s}")
     for model in args.models:
         classifier = Classifier(model)
         accuracy = [np.mean([p.digit == y for p, y in zip(classifier.classify(seen), labels, strict=True)])
-                    for seen in (clean, scans)]
-        print(f"{str(model):26s} {accuracy[0]:8.2%} {accuracy[1]:9.2%} {np.mean(accuracy):8.3%}")
+                    for seen in renderings.values()]
+        print(f"{str(model):32s} " + " ".join(f"{a:9.2%}" for a in accuracy)
+              + f" {np.mean(accuracy[:2]):11.3%} {np.mean(accuracy):9.3%}")
 
 
 if __name__ == "__main__":

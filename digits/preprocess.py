@@ -18,7 +18,7 @@ from digits.contract import INPUT_SIZE
 BOX = 20  # MNIST fits the digit's longer side to 20 px ...
 CENTRE = 14  # ... and puts its centre of mass on pixel (14, 14) of the 28x28 frame
 WORK = 128  # analyse at most this many px per side: enough detail for a 20 px result, and fast
-REFINE = 48  # ink smaller than this at working size is cut from the full-size image and analysed again
+REFINE = 32  # ink smaller than this at working size is cut from the full-size image and analysed again
 GRID = 4  # the paper's level is estimated on a GRID x GRID coarse grid: slow light changes, not strokes ...
 MIN_BLOCK = 24  # ... of blocks at least this big, so a stroke never covers most of one
 MIN_CONTRAST = 0.1  # ink must differ from the paper by 10% of the full range (25 grey levels)
@@ -29,6 +29,9 @@ MIN_INK_PER_SIDE = 0.5  # ink pixels per px of the ink's longer side: scattered 
 BOX_LEVEL = 0.2  # the crop follows ink above this share of the ink's strength
 SPECK_MASS = 0.02  # a separate run of rows/columns at the edge holding less ink than this is dirt
 MIN_STROKE = 1.6  # strokes thinner than this (output px) are thickened before resizing, like MNIST's pen
+LOW_RES = 40  # a crop whose longer side is under this many px ...
+BILEVEL = 0.05  # ... with under this share of grey among its ink is a low-resolution black-and-white scan ...
+SMOOTH = 80  # ... whose contour is redrawn at about this size before the usual resize
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def _ink(
         ink = gray - _surface(sample, 20, gray.shape)
     strength = float(ink.max(initial=0)) if averaged else _robust_max(ink)
     paper = ink[::2, ::2][ink[::2, ::2] < strength / 2]
-    noise = 1.4826 * float(np.median(np.abs(paper - np.median(paper)))) if paper.size else 0.0  # paper grain
+    noise = 1.4826 * _median(np.abs(paper - _median(paper))) if paper.size else 0.0  # paper grain
     if strength < max(MIN_CONTRAST, NOISE_SIGMAS * noise):
         return np.zeros_like(ink), dark_on_light
     floor = max(3 * noise, 0.05 * strength)
@@ -196,6 +199,12 @@ def _fit(grid: int) -> np.ndarray:
     return np.linalg.pinv(np.stack(terms, axis=1)).astype(np.float32)
 
 
+def _median(values: np.ndarray) -> float:
+    """Upper median of a non-empty 1-D array (np.median's overhead matters at this size)."""
+    mid = values.size // 2
+    return float(np.partition(values, mid)[mid])
+
+
 def _robust_max(ink: np.ndarray) -> float:
     """Strength of the ink: the maximum after a 2x2 mean, so a lone noisy pixel does not count."""
     if min(ink.shape) < 2:
@@ -212,7 +221,7 @@ def _runs_kept(profile: np.ndarray) -> tuple[int, int] | None:
     breaks = np.flatnonzero(np.diff(nonzero) > 1)
     starts = np.concatenate([[nonzero[0]], nonzero[breaks + 1]])
     ends = np.concatenate([nonzero[breaks], [nonzero[-1]]]) + 1
-    mass = np.array([profile[s:e].sum() for s, e in zip(starts, ends, strict=True)]) / profile.sum()
+    mass = np.add.reduceat(profile[: ends[-1]], starts) / profile.sum()  # the gaps between runs hold nothing
     first, last = 0, len(starts) - 1
     while first < last and mass[first] < SPECK_MASS:
         first += 1
@@ -262,8 +271,25 @@ def dilate(ink: np.ndarray) -> np.ndarray:
     return np.maximum(out, ink)
 
 
+def _smooth_bilevel(crop: np.ndarray) -> np.ndarray:
+    """A small black-and-white (h, w) crop redrawn larger with smooth edges: interpolated, thresholded at half.
+
+    Shrunk to 20 px as it is, its staircase edges would give grey patterns MNIST's anti-aliased digits never have.
+    """
+    h, w = crop.shape
+    if max(h, w) >= LOW_RES:
+        return crop
+    ink = crop[crop > 0.02]
+    if ink.size == 0 or np.count_nonzero((ink > 0.1) & (ink < 0.9)) >= BILEVEL * ink.size:
+        return crop
+    k = -(-SMOOTH // max(h, w))
+    big = Image.fromarray(crop.astype(np.float32), mode="F").resize((w * k, h * k), Image.BILINEAR)
+    return (np.asarray(big) > 0.5).astype(np.float32)
+
+
 def frame(crop: np.ndarray) -> np.ndarray:
     """(h, w) ink cropped to the digit -> (28, 28) float32 with the longer side 20 px, centre of mass at (14, 14)."""
+    crop = _smooth_bilevel(crop)
     h, w = crop.shape
     scale = BOX / max(h, w)
     width, grow = _stroke_width(crop > 0.5) * scale, 0
