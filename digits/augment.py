@@ -69,9 +69,24 @@ def random_thickness(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     return images + tf.abs(amount) * (target - images)
 
 
+def random_bilevel(images: tf.Tensor, cfg: Config) -> tf.Tensor:
+    """Redraw a share of the batch as a low-resolution black-and-white scan: shrink, threshold, enlarge back.
+
+    Fax-like scans and box-normalised forms store a digit in 12-20 px with no grey levels; MNIST has
+    none of that (every digit is anti-aliased at 20 px). One size per batch, drawn from `bilevel_frame`.
+    """
+    n = tf.shape(images)[0]
+    size = tf.random.uniform([], cfg.bilevel_frame[0], cfg.bilevel_frame[1] + 1, dtype=tf.int32)
+    small = tf.image.resize(images, tf.stack([size, size]), method="area")
+    bilevel = tf.image.resize(tf.cast(small > 0.5, tf.float32), [28, 28], method="bilinear")
+    chosen = tf.random.uniform([n, 1, 1, 1]) < cfg.bilevel_prob
+    return tf.where(chosen, bilevel, images)
+
+
 def augment(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed (a share left as they are)."""
-    deformed = tf.clip_by_value(random_thickness(random_affine(images, cfg), cfg), 0.0, 1.0)
+    deformed = random_bilevel(random_thickness(random_affine(images, cfg), cfg), cfg)
+    deformed = tf.clip_by_value(deformed, 0.0, 1.0)
     keep = tf.random.uniform([tf.shape(images)[0], 1, 1, 1]) < cfg.clean_prob
     return tf.where(keep, images, deformed)
 

@@ -33,6 +33,8 @@ class Config:
     thickness_prob: float = 0.5  # share of images whose stroke is made thinner or thicker
     clean_prob: float = 0.2  # share left undeformed, so the model also fits MNIST's own framing exactly
     euro_fraction: float = 0.3  # extra 1s with a flag/foot and 7s with a crossbar, as a share of each class
+    bilevel_prob: float = 0.15  # share redrawn as a low-resolution black-and-white scan (no grey levels) ...
+    bilevel_frame: tuple[int, int] = (16, 26)  # ... in a frame of this many px: the digit itself 11-19 px
 
     # inference
     threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
