@@ -7,7 +7,8 @@ rendered clean. Then times whole processes, start-up included, 3 runs each, inte
 decode only (one process that opens and decodes every file), `cli.py batch` (process and thread
 pools), a per-image onnxruntime loop; and a per-image Keras `model.predict` loop as the original
 scripts did, timed without its start-up (TensorFlow's import) on a subset, so the comparison
-favours Keras. Last, the accuracy of `cli.py batch` on both sets.
+favours Keras. Then the time per image of each stage (decode, preprocess, model) in one process on one
+core, and last the accuracy of `cli.py batch` on both sets.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import FORMATS, render_scan  # noqa: E402
+from digits.config import Config  # noqa: E402
 from digits.data import load_mnist, load_semeion  # noqa: E402
 
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
@@ -68,6 +70,28 @@ for path in paths:
         x = preprocess(image).image[None, :, :, None]
     model.predict(x, verbose=0)
 print(len(paths) / (time.perf_counter() - start))
+"""
+
+STAGES = """
+import sys, time
+from pathlib import Path
+import numpy as np
+from PIL import Image
+from digits.inference import Classifier
+from digits.preprocess import preprocess
+decode = prep = 0.0
+seen = []
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    t0 = time.perf_counter()
+    with Image.open(path) as image:
+        image.load()
+        t1 = time.perf_counter()
+        seen.append(preprocess(image))
+    decode, prep = decode + t1 - t0, prep + time.perf_counter() - t1
+classifier = Classifier(threads=1)
+t0 = time.perf_counter()
+classifier.classify(seen)
+print(1e3 * decode / len(seen), 1e3 * prep / len(seen), 1e3 * (time.perf_counter() - t0) / len(seen))
 """
 
 
@@ -126,6 +150,8 @@ def main() -> None:
             for name, (command, files) in commands.items():
                 runs[name].append(measure(command, files))
         rates = {name: statistics.median(r) for name, r in runs.items()}
+        stages = subprocess.run([py, "-c", STAGES, str(scans)], cwd=ROOT, check=True, capture_output=True, text=True)
+        decode_ms, prep_ms, model_ms = map(float, stages.stdout.split())
         subprocess.run([py, "cli.py", "batch", str(folder / "clean"), "-q", "--out", str(folder / "c.csv")],
                        cwd=ROOT, check=True)
         scan_acc, scan_blank = accuracy(folder / "p.csv", labels)
@@ -138,6 +164,8 @@ def main() -> None:
     for name, rate in rates.items():
         print(f"{name:34s} {rate:9.0f} {rate / rates['decode only (1 process)']:9.2f}x "
               f"{rate / rates['per-image Keras loop (loop only)']:13.1f}x")
+    print(f"per image on one core: decode {decode_ms:.2f} ms, preprocess {prep_ms:.2f} ms, "
+          f"model {model_ms:.2f} ms (batches of {Config().batch}, one thread)")
     print(f"accuracy of cli.py batch: scan-like {scan_acc:.2%} (blank {scan_blank}), "
           f"same digits clean {clean_acc:.2%} (blank {clean_blank})")
 

@@ -5,6 +5,7 @@ Blank results count as mistakes: a digit the pipeline cannot see is a digit it g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,10 @@ class Evaluation:
         return rows
 
 
-def evaluate(classifier: Classifier, images: np.ndarray, labels: np.ndarray, name: str) -> Evaluation:
-    """Preprocess and classify (N, H, W) uint8 images; compare with (N,) labels."""
+def evaluate(
+    classifier: Classifier, images: np.ndarray | Sequence[np.ndarray], labels: np.ndarray, name: str
+) -> Evaluation:
+    """Preprocess and classify (N, H, W) uint8 images (or N images of any size); compare with (N,) labels."""
     seen = [preprocess(image) for image in images]
     predictions = classifier.classify(seen)
     predicted = np.array([-1 if p.blank else p.digit for p in predictions])

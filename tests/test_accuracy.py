@@ -32,7 +32,7 @@ def test_low_resolution_black_and_white_digits_read_nearly_as_well(classifier, m
     """MNIST test digits as 12-20 px bilevel scans (fax-like, box-normalised forms), shape kept and stretched."""
     for stretch, floor in ((False, BILEVEL_FLOOR), (True, STRETCHED_FLOOR)):
         seen = [render_bilevel(d, np.random.default_rng(i), stretch) for i, d in enumerate(mnist_test.images)]
-        ev = evaluate(classifier, seen, mnist_test.labels, "MNIST test, bilevel")
+        ev = evaluate(classifier, seen, mnist_test.labels, "MNIST test as bilevel scans")
         assert ev.accuracy >= floor, f"stretched={stretch}: {ev.accuracy:.4f}"
 
 
