@@ -81,7 +81,7 @@ def export_onnx(keras_path: Path, onnx_path: Path, data_dir: Path | None) -> Exp
     keras_path, onnx_path = Path(keras_path), Path(onnx_path)
     if not keras_path.is_file():
         raise DigitsError(f"{keras_path}: Keras model not found; run `python cli.py train` or pass --keras")
-    model = keras.saving.load_model(keras_path)
+    model = keras.saving.load_model(keras_path, compile=False)  # inference only: no loss or metrics needed
     test = load_mnist(data_dir, "test")
     onnx_model = _convert(model, contract.OPSET)
 
