@@ -75,7 +75,6 @@ print(len(paths) / (time.perf_counter() - start))
 STAGES = """
 import sys, time
 from pathlib import Path
-import numpy as np
 from PIL import Image
 from digits.inference import Classifier
 from digits.preprocess import preprocess
