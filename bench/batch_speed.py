@@ -1,6 +1,6 @@
 """Batch throughput and accuracy on scan-like images of digits the model never trained on.
 
-Run: python bench/batch_speed.py --data ../shared/data
+Run: python bench/batch_speed.py --data ../shared/data [--repeat N]
 Builds (fixed seed) every 5th MNIST test digit and every 5th Semeion digit, in their natural
 proportion, as 100-400 px scans (bench/scanlike.py) in PNG/JPEG/BMP/TIFF/WebP, and the same digits
 rendered clean. Then times whole processes, start-up included, 3 runs each, interleaved, medians:
@@ -8,13 +8,15 @@ decode only (one process that opens and decodes every file), `cli.py batch` (pro
 pools), a per-image onnxruntime loop; and a per-image Keras `model.predict` loop as the original
 scripts did, timed without its start-up (TensorFlow's import) on a subset, so the comparison
 favours Keras. Then the time per image of each stage (decode, preprocess, model) in one process on one
-core, and last the accuracy of `cli.py batch` on both sets.
+core, and last the accuracy of `cli.py batch` on both sets. `--repeat N` links every file N times
+under other names (same bytes, N times the files), to see how a fixed start-up weighs on a longer run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import statistics
 import subprocess
 import sys
@@ -94,8 +96,8 @@ print(1e3 * decode / len(seen), 1e3 * prep / len(seen), 1e3 * (time.perf_counter
 """
 
 
-def build(data: Path, folder: Path) -> dict[str, int]:
-    """Write scans/ and clean/ (same digits, same names); return {file name: true digit}."""
+def build(data: Path, folder: Path, repeat: int = 1) -> dict[str, int]:
+    """Write scans/ and clean/ (same digits, same names), each file `repeat` times; return {file name: true digit}."""
     mnist, semeion = load_mnist(data, "test"), load_semeion(data)
     digits = [(mnist.images[i], int(mnist.labels[i]), f"m{i:05d}") for i in range(0, len(mnist.labels), 5)]
     digits += [(semeion.images[i], int(semeion.labels[i]), f"s{i:04d}") for i in range(0, len(semeion.labels), 5)]
@@ -108,6 +110,10 @@ def build(data: Path, folder: Path) -> dict[str, int]:
         for sub, clean in (("scans", False), ("clean", True)):
             render_scan(image, np.random.default_rng(k), clean=clean).save(folder / sub / name, **FORMATS[fmt])
         labels[name] = label
+        for r in range(1, repeat):
+            for sub in ("scans", "clean"):
+                os.link(folder / sub / name, folder / sub / f"r{r}-{name}")
+            labels[f"r{r}-{name}"] = label
     return labels
 
 
@@ -129,11 +135,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder holding mnist/ and semeion/")
     parser.add_argument("--keras", type=Path, default=ROOT / "models" / "digits.keras")
+    parser.add_argument("--repeat", type=int, default=1, help="link every file this many times")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        labels = build(args.data, folder)
+        labels = build(args.data, folder, args.repeat)
         scans, n = folder / "scans", len(labels)
         commands = {
             "decode only (1 process)": ([py, "-c", DECODE, str(scans)], n),
@@ -156,8 +163,9 @@ def main() -> None:
         scan_acc, scan_blank = accuracy(folder / "p.csv", labels)
         clean_acc, clean_blank = accuracy(folder / "c.csv", labels)
 
-    semeion = sum(name.startswith("s") for name in labels)
-    print(f"{n} scan-like images, 100-400 px ({n - semeion} MNIST test, {semeion} Semeion), 2 cores; "
+    semeion = sum(name.split("-")[-1].startswith("s") for name in labels)
+    repeated = f" ({n // args.repeat:,} files, each linked {args.repeat} times)" if args.repeat > 1 else ""
+    print(f"{n} scan-like images{repeated}, 100-400 px ({n - semeion} MNIST test, {semeion} Semeion), 2 cores; "
           "whole processes incl. start-up, median of 3")
     print(f"{'':34s} {'images/s':>9s} {'vs decode':>10s} {'vs Keras loop':>14s}")
     for name, rate in rates.items():

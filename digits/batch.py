@@ -8,6 +8,7 @@ status "error" and a specific message; it never stops the others.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -68,6 +69,7 @@ def _pool(kind: str, workers: int) -> Executor:
     if kind == "thread":
         return ThreadPoolExecutor(workers)
     # fork is fast and safe here: workers only decode and run numpy, never the onnxruntime session
+    gc.freeze()  # the workers' garbage collector then leaves the parent's objects, and their shared pages, alone
     context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
 

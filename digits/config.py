@@ -41,7 +41,7 @@ class Config:
     page_threads: int = 1  # the page runs one image per call, many calls at once: one thread each
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
-    min_confidence: float = 0.95  # flags ~1.5% of rows, ~4 in 5 mistakes (bench/confidence_threshold.py)
+    min_confidence: float = 0.95  # flags ~1.5% of rows, ~3 in 4 mistakes (bench/confidence_threshold.py)
     batch: int = 256  # images per onnxruntime call: large enough to amortise the call, small for memory
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
     numbers: bool = False  # read each image as a number of several digits (digits/segment.py) instead of one digit

@@ -41,11 +41,23 @@ def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
     assert "parity on 1000 images" in " ".join(result.stderr.split())
     meta = Classifier(onnx_path).metadata
     assert float(meta["parity_max_abs_diff"]) <= 1e-4
+    assert meta["weights"].startswith("int8") and int(meta["int8_changes"].split("/")[0]) <= 5  # of 1000
+    assert float(meta["int8_max_abs_diff"]) <= 0.05
     # 24 steps leave BatchNorm's running statistics near their start: the numbers are real, not good
     assert 0 <= float(meta["mnist_test_accuracy"]) <= 1 and 0 <= float(meta["semeion_accuracy"]) <= 1
     assert json.loads(meta["training_config"])["train_limit"] == 3000
     assert meta["opset"] == "17" and meta["train_labels_sha256"].startswith("65a50cbb")
-    assert onnx_path.stat().st_size < 1.5e6
+    assert onnx_path.stat().st_size < 0.5e6  # int8 weights: about a quarter of float32's
+
+
+def test_export_float32_keeps_float_weights(trained, data_dir, tmp_path):
+    out, _ = trained
+    onnx_path = tmp_path / "f32.onnx"
+    result = run_cli("export", "--keras", out / "digits.keras", "--out", onnx_path, "--data", data_dir, "--float32")
+    assert result.returncode == 0, result.stderr[-3000:]
+    meta = Classifier(onnx_path).metadata
+    assert meta["weights"] == "float32" and meta["int8_changes"] == meta["int8_max_abs_diff"] == ""
+    assert onnx_path.stat().st_size > 1e6
 
 
 def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_dir, monkeypatch):
@@ -62,6 +74,12 @@ def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_
     monkeypatch.setattr(to_onnx, "PARITY_TOLERANCE", 0.0)  # float noise alone now fails the check
     target = out / "never.onnx"
     with pytest.raises(ModelError, match="the ONNX file was not written"):
+        to_onnx.export_onnx(out / "digits.keras", target, None if data_dir is None else data_dir)
+    assert not target.exists() and not list(out.glob(".never.onnx*"))
+
+    monkeypatch.setattr(to_onnx, "PARITY_TOLERANCE", 1e-4)
+    monkeypatch.setattr(to_onnx, "MAX_INT8_CHANGES", -1.0)  # now int8 fails its check, even with no change
+    with pytest.raises(ModelError, match="int8 parity failed.*not written.*--float32"):
         to_onnx.export_onnx(out / "digits.keras", target, None if data_dir is None else data_dir)
     assert not target.exists() and not list(out.glob(".never.onnx*"))
 
