@@ -72,9 +72,9 @@ def segment(image: Image.Image | np.ndarray) -> list[Slot]:
     pieces = [p for p in pieces if not speck(ink, (p.left, p.top, p.right, p.bottom), factor)]  # as for one digit
     if not pieces:
         return []
-    smallest = SPECK * _height(pieces)  # the tallest piece always passes, so some ink is left
-    pieces = [p for p in pieces if max(p.width, p.height) >= smallest]
-    digits = _stack(pieces, _height(pieces))
+    height = _height(pieces)  # measured on pieces at least half the tallest: all pass the speck filter below
+    pieces = [p for p in pieces if max(p.width, p.height) >= SPECK * height]  # the tallest passes: ink is left
+    digits = _stack(pieces, height)
     height = _height(digits)  # again: the pieces of broken strokes are shorter than the digits they make
     slots = []
     for piece in sorted(digits, key=lambda p: (p.left + p.right) / 2):

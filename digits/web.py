@@ -45,8 +45,7 @@ def shown(prediction: Prediction, min_confidence: float, note: str = "") -> Show
     """What the page shows for one prediction: the top 3, the 28x28 view, a message."""
     if prediction.blank:
         return None, None, "No ink found. " + PROMPT
-    top = prediction.top(3)
-    (digit, p), (second, _) = top[:2]
+    (digit, p), (second, _) = prediction.top(2)
     message = f"Reads **{digit}** ({p:.0%} sure)."
     if p < min_confidence:
         message = f"Not sure: **{digit}** ({p:.0%}), or perhaps {second}. Try writing it larger and clearer."

@@ -66,8 +66,11 @@ def _convert(model, opset: int):
     return onnx_model
 
 
-def _parity(model, onnx_path: Path, inputs: np.ndarray) -> float:
-    """Max |Keras - onnxruntime| on (N, 28, 28, 1) inputs; raises when above tolerance or any argmax differs."""
+def _parity(model, onnx_path: Path, inputs: np.ndarray) -> tuple[float, np.ndarray]:
+    """(max |Keras - onnxruntime|, onnxruntime's (N, 10) probabilities) on (N, 28, 28, 1) inputs.
+
+    Raises when the difference is above tolerance or any argmax differs.
+    """
     keras_probs = model.predict(inputs, batch_size=256, verbose=0)
     onnx_probs = Classifier(onnx_path).probabilities(inputs)
     diff = float(np.abs(keras_probs - onnx_probs).max())
@@ -77,7 +80,7 @@ def _parity(model, onnx_path: Path, inputs: np.ndarray) -> float:
             f"export parity failed on {len(inputs)} MNIST test images: max |Keras - ONNX| = {diff:.2e} "
             f"(limit {PARITY_TOLERANCE:.0e}), {flips} different predictions; the ONNX file was not written"
         )
-    return diff
+    return diff, onnx_probs
 
 
 def _quantise(float_path: Path, out_path: Path, calibration: np.ndarray) -> None:
@@ -105,9 +108,9 @@ def _quantise(float_path: Path, out_path: Path, calibration: np.ndarray) -> None
         prepared.unlink(missing_ok=True)
 
 
-def _int8_parity(float_path: Path, int8_path: Path, inputs: np.ndarray) -> tuple[int, float]:
+def _int8_parity(float_probs: np.ndarray, int8_path: Path, inputs: np.ndarray) -> tuple[int, float]:
     """(images int8 reads as another digit than float32, max |probability difference|); raises above the limits."""
-    float_probs, int8_probs = Classifier(float_path).probabilities(inputs), Classifier(int8_path).probabilities(inputs)
+    int8_probs = Classifier(int8_path).probabilities(inputs)
     changed = int((float_probs.argmax(1) != int8_probs.argmax(1)).sum())
     diff = float(np.abs(float_probs - int8_probs).max())
     if changed > MAX_INT8_CHANGES * len(inputs) or diff > MAX_INT8_DIFF:
@@ -140,14 +143,14 @@ def export_onnx(keras_path: Path, onnx_path: Path, data_dir: Path | None, int8: 
     try:
         onnx.save(onnx_model, float_tmp)
         inputs = np.stack([preprocess(image).image for image in test.images[:PARITY_IMAGES]])[..., None]
-        diff = _parity(model, float_tmp, inputs)
+        diff, float_probs = _parity(model, float_tmp, inputs)
         changes, int8_diff = None, None
         if int8:
             train = load_mnist(data_dir, "train")
             train_idx, _ = split_validation(train.labels, Config.val_size, Config.seed)  # never validation digits
             calibration = np.stack([preprocess(train.images[i]).image for i in train_idx[:CALIBRATION_IMAGES]])
             _quantise(float_tmp, tmp, calibration[..., None])
-            changes, int8_diff = _int8_parity(float_tmp, tmp, inputs)
+            changes, int8_diff = _int8_parity(float_probs, tmp, inputs)
             onnx_model = onnx.load(tmp)
         else:
             os.replace(float_tmp, tmp)
