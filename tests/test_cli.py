@@ -10,7 +10,8 @@ import pytest
 from conftest import MODEL, ROOT, on_paper, run_cli
 from PIL import Image
 
-HEAVY = ("tensorflow", "keras", "tf2onnx", "gradio")  # gradio: the page only, never the CLI's start-up
+HEAVY = ("tensorflow", "keras", "tf2onnx", "gradio", "pydantic")  # gradio: the page only, never the CLI's start-up;
+# pydantic: Typer 0.29+ coerces every option through it (0.1 s per start), hence the pin in pyproject.toml
 
 
 @pytest.fixture(scope="module")
