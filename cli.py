@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from app_gradio import serve
-from digits.config import DEFAULT_MODEL, MODELS_DIR, Config, TrainPaths
+from digits.config import DEFAULT_MODEL, MEMBERS, MODELS_DIR, Config, TrainPaths
 from digits.errors import DigitsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Handwritten digit recognition: CLI.")
@@ -44,13 +44,16 @@ def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for digits.keras, history, curves.")] = MODELS_DIR,
     seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULTS.seed,
     limit: Annotated[int, typer.Option(min=0, help="Train on the first N images only (quick checks); 0 = all.")] = 0,
+    pair_fraction: Annotated[float, typer.Option(
+        min=0, max=1, help="Extra touching-digit pairs, as a share of the training digits, trained to read as none."
+    )] = DEFAULTS.pair_fraction,
 ) -> None:
     """Train the CNN with augmentation; keeps the epoch with the best validation accuracy."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from digits.train import train as run_training
 
-    cfg = dataclasses.replace(DEFAULTS, epochs=epochs, seed=seed, train_limit=limit)
+    cfg = dataclasses.replace(DEFAULTS, epochs=epochs, seed=seed, train_limit=limit, pair_fraction=pair_fraction)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err) as progress:
         epoch_task = progress.add_task("epochs", total=cfg.epochs)
@@ -78,17 +81,20 @@ def train(
 
 @app.command()
 def export(
-    keras_path: Annotated[Path, typer.Option("--keras", help="Trained Keras model.")] = MODELS_DIR / "digits.keras",
+    keras_paths: Annotated[list[Path] | None, typer.Option(
+        "--keras", help="Trained Keras model; repeat to average several into one graph. "
+        "Default: models/digits.keras and models/pairs/digits.keras, the shipped model's two members."
+    )] = None,
     onnx_path: Annotated[Path, typer.Option("--out", help="ONNX file to write.")] = DEFAULT_MODEL,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder (mnist/, semeion/) for accuracy.")] = None,
     int8: Annotated[bool, typer.Option("--int8/--float32", help="Quantise the weights to int8 (faster).")] = True,
 ) -> None:
-    """Export the Keras model to ONNX (int8 by default), checking parity and recording accuracy in its metadata."""
+    """Export the Keras model(s) to one ONNX graph (int8 by default), checking parity, recording accuracy."""
     from export.to_onnx import export_onnx
 
     try:
         with err.status("converting, checking parity, quantising, measuring accuracy..."):
-            report = export_onnx(keras_path, onnx_path, data, int8)
+            report = export_onnx(keras_paths or MEMBERS, onnx_path, data, int8)
     except DigitsError as exc:
         raise fail(exc) from None
     semeion = "not measured (no --data)" if report.semeion_accuracy is None else f"{report.semeion_accuracy:.2%}"
@@ -217,7 +223,7 @@ def batch(
     )
     show = err.is_terminal and not quiet
     try:
-        classifier = Classifier(model, cfg.threads, cfg.batch)
+        classifier = Classifier(model, cfg.batch_threads, cfg.model_batch)
         target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
         with progress_bar(inputs, recursive, show) as on_result, target as stream:
             writer = RowWriter(stream, fmt, probabilities, numbers)

@@ -172,7 +172,7 @@ def main() -> None:
         print(f"{name:34s} {rate:9.0f} {rate / rates['decode only (1 process)']:9.2f}x "
               f"{rate / rates['per-image Keras loop (loop only)']:13.1f}x")
     print(f"per image on one core: decode {decode_ms:.2f} ms, preprocess {prep_ms:.2f} ms, "
-          f"model {model_ms:.2f} ms (batches of {Config().batch}, one thread)")
+          f"model {model_ms:.2f} ms (batches of {Config().model_batch}, one thread)")
     print(f"accuracy of cli.py batch: scan-like {scan_acc:.2%} (blank {scan_blank}), "
           f"same digits clean {clean_acc:.2%} (blank {clean_blank})")
 

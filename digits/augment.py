@@ -1,4 +1,4 @@
-"""Training-time augmentation for other people's handwriting: shape (random, TensorFlow) and style (1s, 7s).
+"""Training-time augmentation for other people's handwriting: shape (random, TensorFlow), style (1s, 7s), pairs.
 
 Only `train.py` imports this module; nothing here is part of the exported model.
 """
@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from digits.config import Config
+from digits.preprocess import frame
 
 CENTRE = 13.5  # middle of the 28x28 frame, in pixel coordinates
 
@@ -28,8 +29,11 @@ def _ink_extent(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.
     return w, h, cx, cy
 
 
-def random_affine(images: tf.Tensor, cfg: Config) -> tf.Tensor:
-    """Rotate, shear, scale (with aspect change or box filling) and shift each image of a (N, 28, 28, 1) batch."""
+def random_affine(images: tf.Tensor, cfg: Config, stretchable: tf.Tensor | None = None) -> tf.Tensor:
+    """Rotate, shear, scale (with aspect change or box filling) and shift each image of a (N, 28, 28, 1) batch.
+
+    `stretchable` (N,) bool: which images may be stretched to fill the box (touching pairs never are).
+    """
     n = tf.shape(images)[0]
     uni = lambda lo, hi: tf.random.uniform([n], lo, hi)  # noqa: E731
     angle = uni(-math.radians(cfg.rotation_deg), math.radians(cfg.rotation_deg))
@@ -39,6 +43,8 @@ def random_affine(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     sx, sy = scale * tf.sqrt(aspect), scale / tf.sqrt(aspect)
     width, height, cx, cy = _ink_extent(images)
     fill = uni(0, 1) < cfg.fill_box_prob  # stretched to fill the 20x20 box, as box-normalised forms and data sets do
+    if stretchable is not None:
+        fill = fill & stretchable
     sx = tf.where(fill, tf.minimum(20 / width, 3.0), sx)
     sy = tf.where(fill, tf.minimum(20 / height, 3.0), sy)
     tx, ty = uni(-cfg.shift_px, cfg.shift_px), uni(-cfg.shift_px, cfg.shift_px)
@@ -83,9 +89,9 @@ def random_bilevel(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     return tf.where(chosen, bilevel, images)
 
 
-def augment(images: tf.Tensor, cfg: Config) -> tf.Tensor:
+def augment(images: tf.Tensor, cfg: Config, stretchable: tf.Tensor | None = None) -> tf.Tensor:
     """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed (a share left as they are)."""
-    deformed = random_bilevel(random_thickness(random_affine(images, cfg), cfg), cfg)
+    deformed = random_bilevel(random_thickness(random_affine(images, cfg, stretchable), cfg), cfg)
     deformed = tf.clip_by_value(deformed, 0.0, 1.0)
     keep = tf.random.uniform([tf.shape(images)[0], 1, 1, 1]) < cfg.clean_prob
     return tf.where(keep, images, deformed)
@@ -142,3 +148,31 @@ def european_strokes(images: np.ndarray, labels: np.ndarray, cfg: Config, rng: n
     if not out:  # a tiny training subset may hold no 1s or 7s
         return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.uint8)
     return np.stack(out).astype(np.float32), np.array(out_labels, dtype=np.uint8)
+
+
+def touching_pairs(images: np.ndarray, cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    """Two digits written touching or overlapping a little, framed as one, as a number's cutter offers them whole.
+
+    (N, 28, 28) float32 in [0, 1] -> (M, 28, 28) float32, M = pair_fraction * N. They are trained towards
+    equal probabilities for every digit, so that the model is unsure of a pair instead of reading it as one
+    digit, and `numbers.read_numbers` cuts it (outlier exposure, Hendrycks et al., 2019).
+    """
+    out = np.empty((int(len(images) * cfg.pair_fraction), 28, 28), np.float32)
+    for k in range(len(out)):
+        left, right = (_ink_crop(images[i]) for i in rng.integers(0, len(images), 2))
+        overlap = int(rng.integers(0, max(2, min(left.shape[1], right.shape[1]) // 4)))  # 0: just touching
+        drop = int(rng.integers(-3, 4))  # the second digit's baseline a little higher or lower
+        height = max(left.shape[0], right.shape[0]) + 6
+        canvas = np.zeros((height, left.shape[1] + right.shape[1] - overlap), np.float32)
+        base = height - 3
+        canvas[base - left.shape[0] : base, : left.shape[1]] = left
+        region = canvas[base + drop - right.shape[0] : base + drop, left.shape[1] - overlap :]
+        np.maximum(region, right, out=region)
+        out[k] = frame(_ink_crop(canvas))
+    return out
+
+
+def _ink_crop(image: np.ndarray) -> np.ndarray:
+    """(h, w) ink cropped to the pixels above 0.1."""
+    rows, cols = np.flatnonzero(image.max(axis=1) > 0.1), np.flatnonzero(image.max(axis=0) > 0.1)
+    return image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]

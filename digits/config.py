@@ -8,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
 DEFAULT_MODEL = MODELS_DIR / "digits.onnx"
+# the Keras models the export averages into DEFAULT_MODEL: one trained on single digits, one also on touching pairs
+MEMBERS = (MODELS_DIR / "digits.keras", MODELS_DIR / "pairs" / "digits.keras")
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,18 @@ class Config:
     euro_fraction: float = 0.3  # extra 1s with a flag/foot and 7s with a crossbar, as a share of each class
     bilevel_prob: float = 0.15  # share redrawn as a low-resolution black-and-white scan (no grey levels) ...
     bilevel_frame: tuple[int, int] = (16, 26)  # ... in a frame of this many px: the digit itself 11-19 px
+    pair_fraction: float = 0.0  # extra images of two touching digits framed as one, trained to read as no digit
+    # (0.05 for the shipped model's second member, models/pairs: `cli.py train --pair-fraction 0.05`)
 
     # inference
     threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
+    batch_threads: int = 1  # in `batch` the decoding workers keep every core busy; a 2nd thread adds ~15% CPU
     page_threads: int = 1  # the page runs one image per call, many calls at once: one thread each
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
-    min_confidence: float = 0.95  # flags ~1.5% of rows, ~3 in 4 mistakes (bench/confidence_threshold.py)
-    batch: int = 256  # images per onnxruntime call: large enough to amortise the call, small for memory
+    min_confidence: float = 0.95  # flags ~1.9% of rows, ~85% of mistakes (bench/confidence_threshold.py)
+    batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
+    model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
     numbers: bool = False  # read each image as a number of several digits (digits/segment.py) instead of one digit
 

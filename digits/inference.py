@@ -70,7 +70,9 @@ def _check_contract(session, path: Path) -> None:
 class Classifier:
     """One onnxruntime session over the digits model; create once, call many times."""
 
-    def __init__(self, model_path: Path = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.batch):
+    def __init__(
+        self, model_path: Path = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.model_batch
+    ):
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(f"{path}: model not found; run `python cli.py export` or pass --model")

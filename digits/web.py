@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -146,6 +147,16 @@ def read_many(paths: list[str] | None, classifier: Classifier, cfg: Config, work
     return Table([[row[c] for c in writer.fields] for row in rows], str(out))
 
 
+def _members(meta: dict[str, str]) -> str:
+    """'a small CNN', or how many are averaged and how many were also trained on touching digits."""
+    configs = json.loads(meta.get("training_config") or "[]")
+    configs = [configs] if isinstance(configs, dict) else configs  # exported before averaging: one dict
+    if len(configs) <= 1:
+        return "a small CNN"
+    pairs = sum(1 for c in configs if c.get("pair_fraction", 0) > 0)
+    return f"{len(configs)} small CNNs averaged ({pairs} also trained on touching digits)"
+
+
 def model_card(classifier: Classifier) -> str:
     """The model's card for the page, from the metadata the export wrote into the ONNX file."""
     meta = classifier.metadata
@@ -155,7 +166,7 @@ def model_card(classifier: Classifier) -> str:
 | --- | --- |
 | MNIST test (10,000 digits) | {pct("mnist_test_accuracy")} |
 | Semeion (1,593 digits by other writers, never trained on) | {pct("semeion_accuracy")} |
-| model | small CNN, {Path(classifier.path).stat().st_size / 1e6:.2f} MB ONNX, run by onnxruntime on the CPU |
+| model | {_members(meta)}, {Path(classifier.path).stat().st_size / 1e6:.2f} MB ONNX, run by onnxruntime on the CPU |
 | trained on | MNIST's 60,000 training digits (5,000 held out to choose the epoch), with augmentation |
 | exported | {meta.get("exported_at", "not recorded")} |
 

@@ -1,10 +1,13 @@
 """Keras -> ONNX through tf2onnx, quantised to int8, with parity checks and the model card in the metadata.
 
-Run: python cli.py export --data ../shared/data   (reads models/digits.keras, writes models/digits.onnx)
-The float32 graph must match Keras (1e-4); its int8 version (onnxruntime static quantisation of the
-convolutions, head kept float32: 0.10 instead of 0.26 ms per image on the 2-core development machine)
-must read the parity images as float32 does, within limits. Otherwise the export
-raises and writes nothing. `--float32` ships the float32 graph instead.
+Run: python cli.py export --data ../shared/data
+(reads the members in `config.MEMBERS`, writes models/digits.onnx). Several Keras models are exported
+as one graph whose output is the mean of their probabilities: the shipped model averages a CNN trained
+on single digits and one also trained to be unsure of touching pairs (`--pair-fraction`), so that
+numbers are cut where digits touch. The float32 graph must match Keras (1e-4); its int8 version
+(onnxruntime static quantisation of the convolutions, heads kept float32) must read the parity
+images as float32 does, within limits. Otherwise the export raises and writes nothing. `--float32`
+ships the float32 graph instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,9 +103,13 @@ def _quantise(float_path: Path, out_path: Path, calibration: np.ndarray) -> None
     prepared = out_path.with_suffix(".pre")
     try:
         quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
-        # the 10-way head stays float32: quantised, the probabilities come in steps of 1/255, and
-        # confidences (the review threshold, choosing how to cut touching digits) lose their meaning
-        head = [n.name for n in onnx.load(str(prepared)).graph.node if n.op_type in ("Gemm", "MatMul", "Softmax")]
+        # the 10-way heads and what follows them (the members' mean) stay float32: quantised, the probabilities
+        # come in steps of 1/255, and confidences (the review threshold, how to cut touching digits) lose meaning
+        head, floats = [], set()
+        for node in onnx.load(str(prepared)).graph.node:  # in topological order
+            if node.op_type in ("Gemm", "MatMul", "Softmax") or floats.intersection(node.input):
+                head.append(node.name)
+                floats.update(node.output)
         quantize_static(str(prepared), str(out_path), Batches(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=head)
     finally:
@@ -122,18 +130,34 @@ def _int8_parity(float_probs: np.ndarray, int8_path: Path, inputs: np.ndarray) -
     return changed, diff
 
 
-def export_onnx(keras_path: Path, onnx_path: Path, data_dir: Path | None, int8: bool = True) -> ExportReport:
-    """Convert, check parity, quantise, measure accuracy, write metadata, then move the file into place."""
+def _averaged(keras_paths: list[Path]):
+    """One Keras model from one or several saved ones: the mean of their (N, 10) probabilities."""
+    import keras
+
+    models = [keras.saving.load_model(path, compile=False) for path in keras_paths]  # inference only
+    if len(models) == 1:
+        return models[0]
+    image = keras.Input(contract.INPUT_SHAPE, name=contract.INPUT_NAME)
+    for i, model in enumerate(models):
+        model.name = f"member{i}"  # saved models share a name; one graph needs them distinct
+    return keras.Model(image, keras.layers.Average()([model(image) for model in models]))
+
+
+def export_onnx(
+    keras_paths: Sequence[Path], onnx_path: Path, data_dir: Path | None, int8: bool = True
+) -> ExportReport:
+    """Convert (averaging several models), check parity, quantise, measure accuracy, write metadata, move into place."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import onnx
     import tensorflow as tf
     import tf2onnx
 
-    keras_path, onnx_path = Path(keras_path), Path(onnx_path)
-    if not keras_path.is_file():
-        raise DigitsError(f"{keras_path}: Keras model not found; run `python cli.py train` or pass --keras")
-    model = keras.saving.load_model(keras_path, compile=False)  # inference only: no loss or metrics needed
+    keras_paths, onnx_path = [Path(p) for p in keras_paths], Path(onnx_path)
+    for path in keras_paths:
+        if not path.is_file():
+            raise DigitsError(f"{path}: Keras model not found; run `python cli.py train` or pass --keras")
+    model = _averaged(keras_paths)
     test = load_mnist(data_dir, "test")
     onnx_model = _convert(model, contract.OPSET)
 
@@ -160,20 +184,21 @@ def export_onnx(keras_path: Path, onnx_path: Path, data_dir: Path | None, int8: 
         if data_dir is not None:
             sem = load_semeion(data_dir)
             semeion = evaluate(classifier, sem.images, sem.labels, "Semeion").accuracy
-        history_path = keras_path.with_name("history.json")
-        history = json.loads(history_path.read_text()) if history_path.is_file() else {}
+        histories = [_history(path) for path in keras_paths]
+        joined = lambda key: ", ".join(dict.fromkeys(str(h.get(key, "")) for h in histories))  # noqa: E731
         metadata = {
             "name": "digits",
             "contract": contract.describe(),
             "mnist_test_accuracy": f"{mnist:.4f}",
             "semeion_accuracy": "" if semeion is None else f"{semeion:.4f}",
-            "training_config": json.dumps(history.get("config", {})),
-            "best_epoch": str(history.get("best_epoch", "")),
-            "train_images_sha256": history.get("train_images_sha256", ""),
-            "train_labels_sha256": history.get("train_labels_sha256", ""),
-            "keras_sha256": hashlib.sha256(keras_path.read_bytes()).hexdigest(),
+            "members": str(len(keras_paths)),  # Keras models averaged; the lists below are in this order
+            "training_config": json.dumps([h.get("config", {}) for h in histories]),
+            "best_epoch": ", ".join(str(h.get("best_epoch", "")) for h in histories),
+            "train_images_sha256": joined("train_images_sha256"),  # one value when all trained on the same data
+            "train_labels_sha256": joined("train_labels_sha256"),
+            "keras_sha256": ", ".join(hashlib.sha256(path.read_bytes()).hexdigest() for path in keras_paths),
             "parity_max_abs_diff": f"{diff:.2e}",
-            "weights": "int8 convolutions (onnxruntime static quantisation, QDQ), float32 head" if int8 else "float32",
+            "weights": "int8 convolutions (onnxruntime static quantisation, QDQ), float32 heads" if int8 else "float32",
             "int8_changes": "" if changes is None else f"{changes}/{len(inputs)}",
             "int8_max_abs_diff": "" if int8_diff is None else f"{int8_diff:.2e}",
             "tensorflow_version": tf.__version__,
@@ -191,3 +216,9 @@ def export_onnx(keras_path: Path, onnx_path: Path, data_dir: Path | None, int8: 
         float_tmp.unlink(missing_ok=True)
     size = onnx_path.stat().st_size
     return ExportReport(onnx_path, size, diff, len(inputs), changes, int8_diff, mnist, semeion, metadata)
+
+
+def _history(keras_path: Path) -> dict:
+    """The training record written beside a Keras model (empty when there is none)."""
+    path = keras_path.with_name("history.json")
+    return json.loads(path.read_text()) if path.is_file() else {}

@@ -45,9 +45,30 @@ def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
     assert float(meta["int8_max_abs_diff"]) <= 0.05
     # 24 steps leave BatchNorm's running statistics near their start: the numbers are real, not good
     assert 0 <= float(meta["mnist_test_accuracy"]) <= 1 and 0 <= float(meta["semeion_accuracy"]) <= 1
-    assert json.loads(meta["training_config"])["train_limit"] == 3000
+    assert meta["members"] == "1" and json.loads(meta["training_config"])[0]["train_limit"] == 3000
     assert meta["opset"] == "17" and meta["train_labels_sha256"].startswith("65a50cbb")
     assert onnx_path.stat().st_size < 0.5e6  # int8 weights: about a quarter of float32's
+
+
+def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_path):
+    import keras
+
+    out, _ = trained
+    pairs = tmp_path / "pairs"
+    result = run_cli("train", "--data", data_dir / "mnist", "--epochs", "1", "--limit", "3000", "--out", pairs,
+                     "--pair-fraction", "0.05")
+    assert result.returncode == 0, result.stderr[-3000:]
+    onnx_path = tmp_path / "mean.onnx"
+    members = [out / "digits.keras", pairs / "digits.keras"]
+    result = run_cli("export", "--keras", members[0], "--keras", members[1], "--out", onnx_path, "--data", data_dir,
+                     "--float32")
+    assert result.returncode == 0, result.stderr[-3000:]
+    meta = Classifier(onnx_path).metadata
+    assert meta["members"] == "2" and meta["best_epoch"] == "1, 1"
+    assert [c["pair_fraction"] for c in json.loads(meta["training_config"])] == [0.0, 0.05]
+    inputs = np.random.default_rng(0).random((32, 28, 28, 1), dtype=np.float32)
+    mean = np.mean([keras.saving.load_model(m, compile=False).predict(inputs, verbose=0) for m in members], axis=0)
+    assert np.abs(Classifier(onnx_path).probabilities(inputs) - mean).max() < 1e-4
 
 
 def test_export_float32_keeps_float_weights(trained, data_dir, tmp_path):
@@ -74,14 +95,27 @@ def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_
     monkeypatch.setattr(to_onnx, "PARITY_TOLERANCE", 0.0)  # float noise alone now fails the check
     target = out / "never.onnx"
     with pytest.raises(ModelError, match="the ONNX file was not written"):
-        to_onnx.export_onnx(out / "digits.keras", target, None if data_dir is None else data_dir)
+        to_onnx.export_onnx([out / "digits.keras"], target, None if data_dir is None else data_dir)
     assert not target.exists() and not list(out.glob(".never.onnx*"))
 
     monkeypatch.setattr(to_onnx, "PARITY_TOLERANCE", 1e-4)
     monkeypatch.setattr(to_onnx, "MAX_INT8_CHANGES", -1.0)  # now int8 fails its check, even with no change
     with pytest.raises(ModelError, match="int8 parity failed.*not written.*--float32"):
-        to_onnx.export_onnx(out / "digits.keras", target, None if data_dir is None else data_dir)
+        to_onnx.export_onnx([out / "digits.keras"], target, None if data_dir is None else data_dir)
     assert not target.exists() and not list(out.glob(".never.onnx*"))
+
+
+def test_touching_pairs_are_two_digits_framed_as_one(mnist_test):
+    from digits.augment import touching_pairs
+    from digits.config import Config
+    from digits.preprocess import preprocess
+
+    ones = mnist_test.images[mnist_test.labels == 1][:40]
+    pairs = touching_pairs(ones.astype(np.float32) / 255, Config(pair_fraction=0.5), np.random.default_rng(0))
+    assert pairs.shape == (20, 28, 28) and pairs.dtype == np.float32 and 0 <= pairs.min() <= pairs.max() <= 1
+    width = lambda x: np.ptp(np.flatnonzero(x.max(axis=0) > 0.1)) + 1  # noqa: E731
+    # two 1s side by side, their shape kept: far wider in the frame than one 1 framed alone
+    assert np.median([width(p) for p in pairs]) > 1.5 * np.median([width(preprocess(o).image) for o in ones])
 
 
 def test_export_without_a_keras_model_names_the_fix(tmp_path):

@@ -28,7 +28,7 @@ def test_probabilities_are_a_softmax_per_image_whatever_the_batching(mnist_test)
     np.testing.assert_allclose(whole.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(whole, chunked, atol=1e-6)
     assert Classifier(MODEL).probabilities(np.zeros((0, 28, 28, 1), np.float32)).shape == (0, 10)
-    # int8 convolutions, float32 head: confidences keep full resolution (a quantised softmax gives 1/255 steps)
+    # int8 convolutions, float32 heads and mean: confidences keep full resolution (quantised: 1/255 steps)
     assert len(np.unique(whole.max(axis=1))) > 100
 
 
