@@ -158,8 +158,8 @@ def _ink(
 
 def _paper_is_light(gray: np.ndarray) -> bool:
     """Paper is what covers most of the border and most of the image; is it the lighter side?"""
-    lo, hi = -_robust_max(-gray), _robust_max(gray)
-    middle = (lo + hi) / 2
+    pooled = _pooled(gray)
+    middle = (float(pooled.min()) + float(pooled.max())) / 2
     border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
     # a tight crop of a bold digit can have more ink than paper on its border: the whole image counts double
     return bool((border > middle).mean() + 2 * (gray > middle).mean() > 1.5)
@@ -209,8 +209,14 @@ def _robust_max(ink: np.ndarray) -> float:
     """Strength of the ink: the maximum after a 2x2 mean, so a lone noisy pixel does not count."""
     if min(ink.shape) < 2:
         return float(ink.max(initial=0))
-    pooled = (ink[:-1, :-1] + ink[1:, :-1] + ink[:-1, 1:] + ink[1:, 1:]) * 0.25
-    return float(pooled.max())
+    return float(_pooled(ink).max())
+
+
+def _pooled(values: np.ndarray) -> np.ndarray:
+    """2x2 means of (H, W) values, (H-1, W-1); the values themselves when too small to pool."""
+    if min(values.shape) < 2:
+        return values
+    return (values[:-1, :-1] + values[1:, :-1] + values[:-1, 1:] + values[1:, 1:]) * 0.25
 
 
 def _runs_kept(profile: np.ndarray) -> tuple[int, int] | None:
@@ -218,6 +224,8 @@ def _runs_kept(profile: np.ndarray) -> tuple[int, int] | None:
     nonzero = np.flatnonzero(profile > 0)
     if nonzero.size == 0:
         return None
+    if nonzero[-1] - nonzero[0] + 1 == nonzero.size:  # one run, nothing to leave out
+        return int(nonzero[0]), int(nonzero[-1]) + 1
     breaks = np.flatnonzero(np.diff(nonzero) > 1)
     starts = np.concatenate([[nonzero[0]], nonzero[breaks + 1]])
     ends = np.concatenate([nonzero[breaks], [nonzero[-1]]]) + 1
