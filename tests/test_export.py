@@ -9,6 +9,7 @@ from PIL import Image
 
 from digits.errors import ModelError
 from digits.inference import Classifier
+from digits.preprocess import preprocess
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +51,10 @@ def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
     assert onnx_path.stat().st_size < 0.5e6  # int8 weights: about a quarter of float32's
 
 
-def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_path):
+def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_path, mnist_test):
     import keras
+
+    from export import to_onnx
 
     out, _ = trained
     pairs = tmp_path / "pairs"
@@ -69,6 +72,11 @@ def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_pa
     inputs = np.random.default_rng(0).random((32, 28, 28, 1), dtype=np.float32)
     mean = np.mean([keras.saving.load_model(m, compile=False).predict(inputs, verbose=0) for m in members], axis=0)
     assert np.abs(Classifier(onnx_path).probabilities(inputs) - mean).max() < 1e-4
+    # quantised, the heads and their mean stay float32: probabilities not in uint8's 256 steps
+    digits = np.stack([preprocess(image).image for image in mnist_test.images[:300]])[..., None]
+    int8_path = tmp_path / "mean_int8.onnx"
+    to_onnx._quantise(onnx_path, int8_path, digits[:64])
+    assert len(np.unique(Classifier(int8_path).probabilities(digits))) > 256
 
 
 def test_export_float32_keeps_float_weights(trained, data_dir, tmp_path):
@@ -108,7 +116,6 @@ def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_
 def test_touching_pairs_are_two_digits_framed_as_one(mnist_test):
     from digits.augment import touching_pairs
     from digits.config import Config
-    from digits.preprocess import preprocess
 
     ones = mnist_test.images[mnist_test.labels == 1][:40]
     pairs = touching_pairs(ones.astype(np.float32) / 255, Config(pair_fraction=0.5), np.random.default_rng(0))

@@ -200,3 +200,11 @@ def test_predict_number_reads_a_number_and_its_digits(client, mnist_test, tmp_pa
     (tmp_path / "text.png").write_text("not an image")
     with pytest.raises(AppError, match="not an image"):
         client.predict(handle_file(str(tmp_path / "text.png")), api_name="/predict_number")
+
+
+def test_the_model_card_says_how_many_cnns_are_averaged():
+    from digits.inference import Classifier
+    from digits.web import model_card
+
+    card = model_card(Classifier())
+    assert "| model | 2 small CNNs averaged (1 also trained on touching digits), 0.64 MB ONNX" in card
