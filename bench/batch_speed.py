@@ -10,6 +10,8 @@ scripts did, timed without its start-up (TensorFlow's import) on a subset, so th
 favours Keras. Then the time per image of each stage (decode, preprocess, model) in one process on one
 core, and last the accuracy of `cli.py batch` on both sets. `--repeat N` links every file N times
 under other names (same bytes, N times the files), to see how a fixed start-up weighs on a longer run.
+`--model M.onnx` times another ONNX model in place of the shipped one (e.g. one member of it, from
+`cli.py export --keras models/digits.keras --out M.onnx`), everywhere but the Keras loop.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import FORMATS, render_scan  # noqa: E402
-from digits.config import Config  # noqa: E402
+from digits.config import DEFAULT_MODEL, Config  # noqa: E402
 from digits.data import load_mnist, load_semeion  # noqa: E402
 
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
@@ -50,7 +52,7 @@ import numpy as np
 from PIL import Image
 from digits.inference import Classifier
 from digits.preprocess import preprocess
-session = Classifier().session
+session = Classifier(sys.argv[2]).session
 for path in sorted(Path(sys.argv[1]).iterdir()):
     with Image.open(path) as image:
         x = preprocess(image).image[None, :, :, None]
@@ -89,7 +91,7 @@ for path in sorted(Path(sys.argv[1]).iterdir()):
         t1 = time.perf_counter()
         seen.append(preprocess(image))
     decode, prep = decode + t1 - t0, prep + time.perf_counter() - t1
-classifier = Classifier(threads=1)
+classifier = Classifier(sys.argv[2], threads=1)
 t0 = time.perf_counter()
 classifier.classify(seen)
 print(1e3 * decode / len(seen), 1e3 * prep / len(seen), 1e3 * (time.perf_counter() - t0) / len(seen))
@@ -135,19 +137,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder holding mnist/ and semeion/")
     parser.add_argument("--keras", type=Path, default=ROOT / "models" / "digits.keras")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model for everything but Keras")
     parser.add_argument("--repeat", type=int, default=1, help="link every file this many times")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         labels = build(args.data, folder, args.repeat)
-        scans, n = folder / "scans", len(labels)
+        scans, n, model = folder / "scans", len(labels), str(args.model.resolve())
         commands = {
             "decode only (1 process)": ([py, "-c", DECODE, str(scans)], n),
-            "cli.py batch (processes)": ([py, "cli.py", "batch", str(scans), "-q", "--out", str(folder / "p.csv")], n),
-            "cli.py batch (threads)": ([py, "cli.py", "batch", str(scans), "-q", "--pool", "thread",
+            "cli.py batch (processes)": ([py, "cli.py", "batch", str(scans), "-q", "--model", model,
+                                          "--out", str(folder / "p.csv")], n),
+            "cli.py batch (threads)": ([py, "cli.py", "batch", str(scans), "-q", "--model", model, "--pool", "thread",
                                         "--out", str(folder / "t.csv")], n),
-            "per-image onnxruntime loop": ([py, "-c", ORT_LOOP, str(scans)], n),
+            "per-image onnxruntime loop": ([py, "-c", ORT_LOOP, str(scans), model], n),
             "per-image Keras loop (loop only)": ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
                                      KERAS_SUBSET),
         }
@@ -156,10 +160,11 @@ def main() -> None:
             for name, (command, files) in commands.items():
                 runs[name].append(measure(command, files))
         rates = {name: statistics.median(r) for name, r in runs.items()}
-        stages = subprocess.run([py, "-c", STAGES, str(scans)], cwd=ROOT, check=True, capture_output=True, text=True)
+        stages = subprocess.run([py, "-c", STAGES, str(scans), model], cwd=ROOT, check=True, capture_output=True,
+                                text=True)
         decode_ms, prep_ms, model_ms = map(float, stages.stdout.split())
-        subprocess.run([py, "cli.py", "batch", str(folder / "clean"), "-q", "--out", str(folder / "c.csv")],
-                       cwd=ROOT, check=True)
+        subprocess.run([py, "cli.py", "batch", str(folder / "clean"), "-q", "--model", model,
+                        "--out", str(folder / "c.csv")], cwd=ROOT, check=True)
         scan_acc, scan_blank = accuracy(folder / "p.csv", labels)
         clean_acc, clean_blank = accuracy(folder / "c.csv", labels)
 

@@ -7,9 +7,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401 (registers them)
 
 from digits.errors import ImageError
+
+# Register the decoders for every extension we pick (walk.IMAGE_EXTENSIONS) at import, before `batch` forks its
+# workers: otherwise each worker's first TIFF or WebP file makes Pillow import all of its ~40 plugins.
+Image.preinit()
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def _surface(values: np.ndarray, percent: int, shape: tuple[int, int]) -> np.nda
     surface = coef[0] + coef[1] * x + coef[2] * y
     if grid > 2:
         surface = surface + coef[3] * x * x + coef[4] * x * y + coef[5] * y * y
-    return surface.astype(np.float32)
+    return surface  # float32 throughout: coef, x and y are
 
 
 @functools.cache
@@ -271,12 +271,21 @@ def _stroke_width(mask: np.ndarray) -> float:
     return 2.0 * np.count_nonzero(mask) / max(edges, 1)
 
 
+def _padded(values: np.ndarray, width: int) -> np.ndarray:
+    """(H, W) values inside a border of `width` zeros (np.pad costs more than the work at these sizes)."""
+    h, w = values.shape
+    out = np.zeros((h + 2 * width, w + 2 * width), values.dtype)
+    out[width : width + h, width : width + w] = values
+    return out
+
+
 def dilate(ink: np.ndarray) -> np.ndarray:
     """3x3 grey dilation of (H, W) ink, one pixel wider on each side."""
-    padded = np.pad(ink, 1)
-    out = np.maximum(padded[1:-1, :-2], padded[1:-1, 2:])
-    out = np.maximum(out, np.maximum(padded[:-2, 1:-1], padded[2:, 1:-1]))
-    return np.maximum(out, ink)
+    border = _padded(ink, 1)
+    out = np.maximum(border[1:-1, :-2], border[1:-1, 2:])
+    np.maximum(out, border[:-2, 1:-1], out=out)
+    np.maximum(out, border[2:, 1:-1], out=out)
+    return np.maximum(out, ink, out=out)
 
 
 def _smooth_bilevel(crop: np.ndarray) -> np.ndarray:
@@ -304,7 +313,7 @@ def frame(crop: np.ndarray) -> np.ndarray:
     while width < MIN_STROKE and grow < 4:  # a fine pen on a big digit would vanish when shrunk
         width, grow = width + 2 * scale, grow + 1
     if grow:
-        crop = np.pad(crop, grow)
+        crop = _padded(crop, grow)
         for _ in range(grow):
             crop = dilate(crop)
         h, w = crop.shape
