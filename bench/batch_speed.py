@@ -3,7 +3,9 @@
 Run: python bench/batch_speed.py --data ../shared/data [--repeat N]
 Builds (fixed seed) every 5th MNIST test digit and every 5th Semeion digit, in their natural
 proportion, as 100-400 px scans (bench/scanlike.py) in PNG/JPEG/BMP/TIFF/WebP, and the same digits
-rendered clean. Then times whole processes, start-up included, 3 runs each, interleaved, medians:
+rendered clean. Then times whole processes, start-up included, 5 rounds, each running every command
+once; rates are medians, ratios the median of each round's ratio (the machine's speed drifts between
+rounds, less within one), with each process's CPU time per image (all its processes, by rusage):
 decode only (one process that opens and decodes every file), `cli.py batch` (process and thread
 pools), a per-image onnxruntime loop; and a per-image Keras `model.predict` loop as the original
 scripts did, timed without its start-up (TensorFlow's import) on a subset, so the comparison
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +38,7 @@ from digits.config import DEFAULT_MODEL, Config  # noqa: E402
 from digits.data import load_mnist, load_semeion  # noqa: E402
 
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
+ROUNDS = 5  # each command runs once per round; medians over the rounds
 
 DECODE = """
 import sys
@@ -119,11 +123,13 @@ def build(data: Path, folder: Path, repeat: int = 1) -> dict[str, int]:
     return labels
 
 
-def measure(command: list[str], files: int) -> float:
-    """Files per second of a whole process; or the rate the process prints itself, when it prints one."""
-    start = time.perf_counter()
+def measure(command: list[str], files: int) -> tuple[float, float]:
+    """(files per second, CPU ms per file) of a whole process and its children; the rate it prints, if it does."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     printed = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
-    return float(printed) if printed else files / (time.perf_counter() - start)
+    seconds, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return (float(printed) if printed else files / seconds), 1e3 * cpu / files
 
 
 def accuracy(csv_path: Path, labels: dict[str, int]) -> tuple[float, int]:
@@ -155,11 +161,14 @@ def main() -> None:
             "per-image Keras loop (loop only)": ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
                                      KERAS_SUBSET),
         }
-        runs: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(3):
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(ROUNDS):
             for name, (command, files) in commands.items():
                 runs[name].append(measure(command, files))
-        rates = {name: statistics.median(r) for name, r in runs.items()}
+        rates = {name: statistics.median(rate for rate, _ in r) for name, r in runs.items()}
+        cpu = {name: statistics.median(ms for _, ms in r) for name, r in runs.items()}
+        ratios = {name: [statistics.median(a[0] / b[0] for a, b in zip(r, runs[base], strict=True)) for base in
+                         ("decode only (1 process)", "per-image Keras loop (loop only)")] for name, r in runs.items()}
         stages = subprocess.run([py, "-c", STAGES, str(scans), model], cwd=ROOT, check=True, capture_output=True,
                                 text=True)
         decode_ms, prep_ms, model_ms = map(float, stages.stdout.split())
@@ -171,11 +180,11 @@ def main() -> None:
     semeion = sum(name.split("-")[-1].startswith("s") for name in labels)
     repeated = f" ({n // args.repeat:,} files, each linked {args.repeat} times)" if args.repeat > 1 else ""
     print(f"{n} scan-like images{repeated}, 100-400 px ({n - semeion} MNIST test, {semeion} Semeion), 2 cores; "
-          "whole processes incl. start-up, median of 3")
-    print(f"{'':34s} {'images/s':>9s} {'vs decode':>10s} {'vs Keras loop':>14s}")
+          f"whole processes incl. start-up, {ROUNDS} rounds")
+    print(f"{'':34s} {'images/s':>9s} {'vs decode':>10s} {'vs Keras loop':>14s} {'CPU ms/image':>13s}")
     for name, rate in rates.items():
-        print(f"{name:34s} {rate:9.0f} {rate / rates['decode only (1 process)']:9.2f}x "
-              f"{rate / rates['per-image Keras loop (loop only)']:13.1f}x")
+        cpu_ms = "-" if "Keras" in name else f"{cpu[name]:.2f}"
+        print(f"{name:34s} {rate:9.0f} {ratios[name][0]:9.2f}x {ratios[name][1]:13.1f}x {cpu_ms:>13s}")
     print(f"per image on one core: decode {decode_ms:.2f} ms, preprocess {prep_ms:.2f} ms, "
           f"model {model_ms:.2f} ms (batches of {Config().model_batch}, one thread)")
     print(f"accuracy of cli.py batch: scan-like {scan_acc:.2%} (blank {scan_blank}), "
