@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 from conftest import on_paper
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from digits.preprocess import CENTRE, preprocess
 
@@ -160,6 +160,13 @@ def test_small_digit_on_a_large_page_is_found_at_full_resolution(digits):
     expected = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
     assert all(abs(got - want) <= 3 for got, want in zip(seen.box, expected, strict=True)), (seen.box, expected)
     assert diff(seen.image, preprocess(digits[2]).image) < 0.1
+
+
+def test_a_fine_pen_on_a_big_page_is_thickened_like_mnists_pen():
+    page = Image.new("L", (300, 300), 255)
+    ImageDraw.Draw(page).line([(60, 50), (240, 50), (110, 270)], fill=0, width=2)  # a 7 in 2 px strokes
+    seen = preprocess(page)  # shrunk ~11 times: left as they are, its strokes would be hairlines of 26 px in all
+    assert np.count_nonzero(seen.image > 0.5) >= 34  # grown before the resize: 37
 
 
 def test_bad_arrays_raise_value_error():
