@@ -39,6 +39,7 @@ from digits.data import load_mnist, load_semeion  # noqa: E402
 
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
 ROUNDS = 5  # each command runs once per round; medians over the rounds
+DECODE_ONLY, KERAS = "decode only (1 process)", "per-image Keras loop (loop only)"  # the two baselines
 
 DECODE = """
 import sys
@@ -132,6 +133,11 @@ def measure(command: list[str], files: int) -> tuple[float, float]:
     return (float(printed) if printed else files / seconds), 1e3 * cpu / files
 
 
+def ratio(runs: list[tuple[float, float]], base: list[tuple[float, float]]) -> float:
+    """Median over the rounds of one command's rate over another's in the same round."""
+    return statistics.median(a / b for (a, _), (b, _) in zip(runs, base, strict=True))
+
+
 def accuracy(csv_path: Path, labels: dict[str, int]) -> tuple[float, int]:
     with open(csv_path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -152,13 +158,13 @@ def main() -> None:
         labels = build(args.data, folder, args.repeat)
         scans, n, model = folder / "scans", len(labels), str(args.model.resolve())
         commands = {
-            "decode only (1 process)": ([py, "-c", DECODE, str(scans)], n),
+            DECODE_ONLY: ([py, "-c", DECODE, str(scans)], n),
             "cli.py batch (processes)": ([py, "cli.py", "batch", str(scans), "-q", "--model", model,
                                           "--out", str(folder / "p.csv")], n),
             "cli.py batch (threads)": ([py, "cli.py", "batch", str(scans), "-q", "--model", model, "--pool", "thread",
                                         "--out", str(folder / "t.csv")], n),
             "per-image onnxruntime loop": ([py, "-c", ORT_LOOP, str(scans), model], n),
-            "per-image Keras loop (loop only)": ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
+            KERAS: ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
                                      KERAS_SUBSET),
         }
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
@@ -167,8 +173,7 @@ def main() -> None:
                 runs[name].append(measure(command, files))
         rates = {name: statistics.median(rate for rate, _ in r) for name, r in runs.items()}
         cpu = {name: statistics.median(ms for _, ms in r) for name, r in runs.items()}
-        ratios = {name: [statistics.median(a[0] / b[0] for a, b in zip(r, runs[base], strict=True)) for base in
-                         ("decode only (1 process)", "per-image Keras loop (loop only)")] for name, r in runs.items()}
+        ratios = {name: (ratio(r, runs[DECODE_ONLY]), ratio(r, runs[KERAS])) for name, r in runs.items()}
         stages = subprocess.run([py, "-c", STAGES, str(scans), model], cwd=ROOT, check=True, capture_output=True,
                                 text=True)
         decode_ms, prep_ms, model_ms = map(float, stages.stdout.split())
@@ -183,7 +188,7 @@ def main() -> None:
           f"whole processes incl. start-up, {ROUNDS} rounds")
     print(f"{'':34s} {'images/s':>9s} {'vs decode':>10s} {'vs Keras loop':>14s} {'CPU ms/image':>13s}")
     for name, rate in rates.items():
-        cpu_ms = "-" if "Keras" in name else f"{cpu[name]:.2f}"
+        cpu_ms = "-" if name == KERAS else f"{cpu[name]:.2f}"  # the Keras process's CPU is mostly its import
         print(f"{name:34s} {rate:9.0f} {ratios[name][0]:9.2f}x {ratios[name][1]:13.1f}x {cpu_ms:>13s}")
     print(f"per image on one core: decode {decode_ms:.2f} ms, preprocess {prep_ms:.2f} ms, "
           f"model {model_ms:.2f} ms (batches of {Config().model_batch}, one thread)")
