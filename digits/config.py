@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "models"
-DEFAULT_MODEL = MODELS_DIR / "digits.onnx"
+MODELS_DIR = Path(str(files("digits.models")))  # the repo's models/, which the build maps into the package
+DEFAULT_MODEL = Path(os.environ.get("DIGITS_MODEL") or MODELS_DIR / "digits.onnx")  # --model overrides both
+EXAMPLES_DIR = Path(str(files("digits.examples"))) / "scans"  # the bundled example scans, likewise
 # the Keras models the export averages into DEFAULT_MODEL: one trained on single digits, one also on touching pairs
 MEMBERS = (MODELS_DIR / "digits.keras", MODELS_DIR / "pairs" / "digits.keras")
 

@@ -72,12 +72,10 @@ def _split(images: np.ndarray, labels: np.ndarray, images_raw: bytes, labels_raw
     return Split(images=images, labels=labels, images_sha256=sha(images_raw), labels_sha256=sha(labels_raw))
 
 
-def load_mnist(folder: Path | None, split: str = "train") -> Split:
-    """MNIST `split` ("train" or "test") from a folder of IDX files; None downloads it through Keras."""
+def load_mnist(folder: Path, split: str = "train") -> Split:
+    """MNIST `split` ("train" or "test") from a folder of IDX files (`digits.fetch.find_data` finds one)."""
     if split not in MNIST_FILES:
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    if folder is None:
-        return _load_mnist_keras(split)
     folder = Path(folder)
     if (folder / "mnist").is_dir():  # the data root (../shared/data) works as well as its mnist/ folder
         folder = folder / "mnist"
@@ -89,20 +87,6 @@ def load_mnist(folder: Path | None, split: str = "train") -> Split:
     return _split(images, labels, images_raw, labels_raw)
 
 
-def _load_mnist_keras(split: str) -> Split:
-    """Keras's download (needs internet, cached in ~/.keras/datasets); hashed as IDX bytes."""
-    try:
-        import keras  # only here: the inference path never loads Keras
-
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except ImportError as exc:
-        raise DataError("no --data folder given and Keras is not installed: pass --data DIR") from exc
-    except Exception as exc:  # network errors come in many types
-        raise DataError(f"could not download MNIST ({exc}); pass --data a folder with the four IDX files") from exc
-    images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
-    return _split(images, labels, _idx_bytes(images, IMAGES_MAGIC), _idx_bytes(labels, LABELS_MAGIC))
-
-
 def load_semeion(folder: Path) -> Split:
     """Semeion's 1,593 digits from `semeion.data`; for evaluation only, never for training or tuning."""
     path = Path(folder) / SEMEION_FILE
@@ -111,6 +95,13 @@ def load_semeion(folder: Path) -> Split:
     if not path.is_file():
         raise DataError(f"{folder}: no {SEMEION_FILE} (nor semeion/{SEMEION_FILE}); pass the data folder")
     raw = path.read_bytes()
+    images, labels = read_semeion(raw, path)
+    digest = hashlib.sha256(raw).hexdigest()  # one file holds both
+    return Split(images=images, labels=labels, images_sha256=digest, labels_sha256=digest)
+
+
+def read_semeion(raw: bytes, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Semeion's text (UCI's 266 columns of 0.0000/1.0000, or with a 267th label column) as (images, labels)."""
     try:
         rows = np.array([line.split() for line in raw.decode("ascii").splitlines() if line.strip()], dtype=float)
     except ValueError as exc:  # ragged rows or non-numbers
@@ -123,6 +114,4 @@ def load_semeion(folder: Path) -> Split:
     labels = onehot.argmax(axis=1).astype(np.uint8)
     if rows.shape[1] == 267 and not (rows[:, 266] == labels).all():
         raise DataError(f"{path}: the label column disagrees with the one-hot labels")
-    images = (pixels.reshape(-1, 16, 16) * 255).astype(np.uint8)
-    digest = hashlib.sha256(raw).hexdigest()  # one file holds both
-    return Split(images=images, labels=labels, images_sha256=digest, labels_sha256=digest)
+    return (pixels.reshape(-1, 16, 16) * 255).astype(np.uint8), labels

@@ -64,7 +64,7 @@ def _callbacks(keras, on_epoch: EpochCallback | None, on_batch: BatchCallback | 
 
 def train(
     cfg: Config,
-    data_dir: Path | None,
+    data_dir: Path,
     paths: TrainPaths,
     on_epoch: EpochCallback | None = None,
     on_batch: BatchCallback | None = None,

@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from digits.batch import classify_files, load  # noqa: E402
-from digits.config import ROOT, Config  # noqa: E402
+from digits.config import EXAMPLES_DIR, Config  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
 from digits.numbers import read_numbers  # noqa: E402
 from digits.output import RowWriter, record  # noqa: E402
@@ -30,7 +30,7 @@ from digits.walk import IMAGE_EXTENSIONS, Found  # noqa: E402
 
 EMPTY_SKETCH = {"background": None, "layers": [], "composite": None}  # clears the sketchpad every time, not once
 PROMPT = "Draw a digit (0-9) in the box, or upload an image."
-EXAMPLES = [ROOT / "examples" / "scans" / name for name in ("2_0.jpg", "3_1.png", "5_2.webp", "7_1.webp", "9_1.bmp")]
+EXAMPLES = [EXAMPLES_DIR / name for name in ("2_0.jpg", "3_1.png", "5_2.webp", "7_1.webp", "9_1.bmp")]
 ZOOM = 8  # the 28x28 input is shown as 224x224, each pixel a crisp square
 MAX_FILES = 200  # one request of "several images"; a folder of thousands belongs to `cli.py batch`
 

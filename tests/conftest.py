@@ -1,8 +1,8 @@
-"""Shared fixtures: the data folder (explicit through DIGITS_DATA), the shipped model, the CLI in a subprocess."""
+"""Shared fixtures: the data folder (DIGITS_DATA or the cache, as every command finds it), the shipped model, the CLI
+in a subprocess."""
 
 from __future__ import annotations
 
-import os
 import struct
 import subprocess
 import sys
@@ -18,16 +18,14 @@ MODEL = ROOT / "models" / "digits.onnx"
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """../shared/data, or DIGITS_DATA; when DIGITS_DATA is set and the data is missing, the test fails."""
-    explicit = os.environ.get("DIGITS_DATA")
-    folder = Path(explicit) if explicit else ROOT.parent / "shared" / "data"
-    needed = (folder / "mnist" / "t10k-images-idx3-ubyte.gz", folder / "semeion" / "semeion.data")
-    complete = all(path.is_file() for path in needed)
-    if not complete:
-        if explicit:
-            pytest.fail(f"DIGITS_DATA={explicit} does not hold mnist/ and semeion/ (see ../shared/data/README.md)")
-        pytest.skip("no data folder: set DIGITS_DATA to the folder holding mnist/ and semeion/")
-    return folder
+    """DIGITS_DATA, else the cache of `digits data fetch` (digits.fetch.find_data); without either, the test fails."""
+    from digits.errors import DataError
+    from digits.fetch import find_data
+
+    try:
+        return find_data()
+    except DataError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -234,7 +234,9 @@ def many(mnist_test, tmp_path_factory):
 
 def start_batch(scans: Path, out: Path) -> subprocess.Popen:
     """The CLI writing to `out`, returned once rows are streaming into its temporary file."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(scans), "--out", str(out)],
+    # the folder twice on one worker: a run of several seconds, so that a loaded machine still signals it mid-run
+    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(scans), str(scans), "--workers", "1",
+                                "--out", str(out)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in out.parent.iterdir()):

@@ -93,13 +93,16 @@ def test_evaluate_with_a_wrong_data_folder_is_one_line(tmp_path):
 def test_inference_path_never_imports_tensorflow(scans):
     """`cli.py predict` and the library's inference modules, each in a fresh process."""
     files = scans[0]
-    traced = subprocess.run(
-        [sys.executable, "-X", "importtime", str(ROOT / "cli.py"), "predict", str(files[0]), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert traced.returncode == 0, traced.stderr[-2000:]
-    imported = {line.split("|")[-1].strip().split(".")[0] for line in traced.stderr.splitlines() if "|" in line}
-    assert "onnxruntime" in imported and not imported & set(HEAVY)
+    training = {"digits.train", "digits.augment", "digits.model", "digits.export", "digits.plots"}
+    for launcher in ([str(ROOT / "cli.py")], ["-m", "digits"]):
+        traced = subprocess.run(
+            [sys.executable, "-X", "importtime", *launcher, "predict", str(files[0]), "--json"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )
+        assert traced.returncode == 0, traced.stderr[-2000:]
+        modules = {line.split("|")[-1].strip() for line in traced.stderr.splitlines() if "|" in line}
+        imported = {m.split(".")[0] for m in modules}
+        assert "onnxruntime" in imported and not imported & set(HEAVY) and not modules & training, launcher
 
     code = (
         "import sys, numpy as np\n"

@@ -54,7 +54,7 @@ def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
 def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_path, mnist_test):
     import keras
 
-    from export import to_onnx
+    from digits import export as to_onnx
 
     out, _ = trained
     pairs = tmp_path / "pairs"
@@ -92,7 +92,7 @@ def test_export_float32_keeps_float_weights(trained, data_dir, tmp_path):
 def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_dir, monkeypatch):
     import keras
 
-    from export import to_onnx
+    from digits import export as to_onnx
 
     out, _ = trained
     model = keras.saving.load_model(out / "digits.keras", compile=False)

@@ -1,0 +1,357 @@
+"""digits command line: batch, predict, info, app, train, export, evaluate, data fetch.
+
+Thin by design: each command parses, calls one library function, renders with rich.
+Exit codes: 0 ok; 1 fatal (no model, bad data folder...); 2 usage; 3 some images could not be read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from digits.config import DEFAULT_MODEL, MEMBERS, MODELS_DIR, Config, TrainPaths
+from digits.errors import DigitsError
+from digits.fetch import find_data
+from digits.serve import serve
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Handwritten digit recognition: CLI.")
+out = Console()  # data (tables, JSON) on stdout
+err = Console(stderr=True)  # progress and messages on stderr
+DEFAULTS = Config()
+
+DataDir = Annotated[Path | None, typer.Option(
+    "--data", help="Data folder (mnist/, semeion/); default: DIGITS_DATA, else the cache of `data fetch`.")]
+ModelPath = Annotated[Path, typer.Option("--model", help="ONNX model to use.")]
+
+
+def fail(exc: DigitsError) -> typer.Exit:
+    """One line on stderr, the error's exit code, no traceback."""
+    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)  # one line, however long
+    return typer.Exit(exc.exit_code)
+
+
+@app.callback()
+def main() -> None:
+    """Handwritten digit recognition: train, export, evaluate, predict."""
+
+
+@app.command()
+def train(
+    data: DataDir = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = DEFAULTS.epochs,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for digits.keras, history, curves.")] = MODELS_DIR,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULTS.seed,
+    limit: Annotated[int, typer.Option(min=0, help="Train on the first N images only (quick checks); 0 = all.")] = 0,
+    pair_fraction: Annotated[float, typer.Option(
+        min=0, max=1, help="Extra touching-digit pairs, as a share of the training digits, trained to read as none."
+    )] = DEFAULTS.pair_fraction,
+) -> None:
+    """Train the CNN with augmentation; keeps the epoch with the best validation accuracy."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from digits.train import train as run_training
+
+    cfg = dataclasses.replace(DEFAULTS, epochs=epochs, seed=seed, train_limit=limit, pair_fraction=pair_fraction)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as progress:
+        epoch_task = progress.add_task("epochs", total=cfg.epochs)
+        batch_task = progress.add_task("batches", total=None)
+
+        def on_epoch(epoch: int, logs: dict) -> None:
+            progress.console.print(
+                f"epoch {epoch:2d}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}  "
+                f"val_loss {logs['val_loss']:.4f}  val_acc {logs['val_accuracy']:.4f}"
+            )
+            progress.update(epoch_task, completed=epoch)
+
+        def on_batch(done: int, total: int) -> None:
+            progress.update(batch_task, completed=done, total=total)
+
+        try:
+            result = run_training(cfg, find_data(data), TrainPaths(out_dir), on_epoch=on_epoch, on_batch=on_batch)
+        except DigitsError as exc:
+            raise fail(exc) from None
+    err.print(
+        f"best epoch {result.best_epoch} (val acc {result.best_val_accuracy:.4f}) in {result.seconds / 60:.1f} min; "
+        f"wrote {result.paths.keras}, {result.paths.history}, {result.paths.curves}"
+    )
+
+
+@app.command()
+def export(
+    keras_paths: Annotated[list[Path] | None, typer.Option(
+        "--keras", help="Trained Keras model; repeat to average several into one graph. "
+        "Default: models/digits.keras and models/pairs/digits.keras, the shipped model's two members."
+    )] = None,
+    onnx_path: Annotated[Path, typer.Option("--out", help="ONNX file to write.")] = DEFAULT_MODEL,
+    data: DataDir = None,
+    int8: Annotated[bool, typer.Option("--int8/--float32", help="Quantise the weights to int8 (faster).")] = True,
+) -> None:
+    """Export the Keras model(s) to one ONNX graph (int8 by default), checking parity, recording accuracy."""
+    from digits.export import export_onnx
+
+    try:
+        with err.status("converting, checking parity, quantising, measuring accuracy..."):
+            report = export_onnx(keras_paths or MEMBERS, onnx_path, find_data(data), int8)
+    except DigitsError as exc:
+        raise fail(exc) from None
+    changes = "" if report.int8_changes is None else (
+        f"; int8 reads {report.int8_changes} of them otherwise, max |float32 - int8| "
+        f"{report.int8_max_abs_diff:.1e}"
+    )
+    err.print(
+        f"wrote {report.onnx_path} ({report.size_bytes / 1e6:.2f} MB); parity on {report.parity_images} images: "
+        f"max |Keras - ONNX float32| {report.parity_max_abs_diff:.1e}{changes}; "
+        f"MNIST test {report.mnist_accuracy:.2%}; Semeion {report.semeion_accuracy:.2%}"
+    )
+
+
+@app.command()
+def evaluate(
+    data: DataDir = None,
+    model: ModelPath = DEFAULT_MODEL,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the confusion and mistakes PNGs.")] = MODELS_DIR,
+) -> None:
+    """Accuracy on MNIST test and Semeion, per-digit precision/recall, confusion matrix and mistakes as PNGs."""
+    from rich.table import Table
+
+    from digits.evaluate import evaluate_all
+
+    try:
+        with err.status("evaluating..."):
+            results = evaluate_all(model, find_data(data), out_dir)
+    except DigitsError as exc:
+        raise fail(exc) from None
+    for ev, pngs in results:
+        right = int((ev.predicted == ev.labels).sum())
+        table = Table(title=f"{ev.name}: accuracy {ev.accuracy:.2%} ({right:,}/{len(ev.labels):,}), blank {ev.blank}")
+        for column in ("digit", "precision", "recall", "support"):
+            table.add_column(column, justify="right")
+        for digit, precision, recall, support in ev.per_class():
+            table.add_row(str(digit), f"{precision:.2%}", f"{recall:.2%}", f"{support:,}")
+        out.print(table)
+        err.print("wrote " + ", ".join(map(str, pngs)))
+
+
+@app.command()
+def predict(
+    images: Annotated[list[Path], typer.Argument(help="Image files to classify.", show_default=False)],
+    model: ModelPath = DEFAULT_MODEL,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array on stdout instead of a table.")] = False,
+    numbers: Annotated[bool, typer.Option("--numbers", help="Read each image as a number of several digits.")] = False,
+) -> None:
+    """Classify image files: a table of digit (or number), confidence and top 3, or JSON."""
+    import json
+
+    from digits.batch import CHUNK, ERROR, classify_files
+    from digits.errors import EXIT_PARTIAL
+    from digits.inference import Classifier
+    from digits.output import record
+    from digits.walk import Found
+
+    found = [Found(path, path.as_posix()) for path in images]
+    try:
+        classifier = Classifier(model)
+        cfg = dataclasses.replace(DEFAULTS, numbers=numbers)
+        results = list(classify_files(found, classifier, cfg, workers=None if len(found) > 2 * CHUNK else 1))
+    except DigitsError as exc:
+        raise fail(exc) from None
+    if as_json:
+        rows = [record(r, probabilities=not numbers, numbers=numbers) for r in results]
+        for row in rows if not numbers else []:  # one array per image here, not batch's p0..p9 columns
+            probabilities = [row.pop(f"p{d}") for d in range(10)]
+            row["probabilities"] = None if probabilities[0] is None else probabilities
+        out.print_json(json.dumps(rows))
+    else:
+        from rich.table import Table
+
+        table = Table("file", "number" if numbers else "digit", "confidence", "digits" if numbers else "top 3")
+        for r in results:
+            if r.prediction is None or r.prediction.blank:
+                table.add_row(r.found.name, r.status, "", r.error or "no ink found")
+            elif numbers:
+                each = "  ".join(f"{d.digit}: {d.confidence:.1%}" for d in r.prediction.digits)
+                table.add_row(r.found.name, r.prediction.text, f"{r.prediction.confidence:.1%}", each)
+            else:
+                top = "  ".join(f"{d}: {p:.1%}" for d, p in r.prediction.top(3))
+                table.add_row(r.found.name, str(r.prediction.digit), f"{r.prediction.confidence:.1%}", top)
+        out.print(table)
+    if any(r.status == ERROR for r in results):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(help="Folders (walked recursively) and files.", show_default=False)],
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")] = None,
+    probabilities: Annotated[bool, typer.Option("--probabilities", help="Add columns p0..p9.")] = False,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Below this, status is low_confidence (for human review).")
+    ] = DEFAULTS.min_confidence,
+    recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Walk sub-folders.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    model: ModelPath = DEFAULT_MODEL,
+    workers: Annotated[int, typer.Option(min=0, help="Decoding processes; 0 = one per core.")] = DEFAULTS.workers,
+    max_pixels: Annotated[int, typer.Option(min=1, help="Refuse larger images (checked before decoding).")] = (
+        DEFAULTS.max_pixels
+    ),
+    pool: Annotated[str, typer.Option(hidden=True, help="process or thread (for benchmarks).")] = DEFAULTS.pool,
+    numbers: Annotated[
+        bool, typer.Option("--numbers", help="Read each image as a number: its digits in `prediction`.")
+    ] = False,
+) -> None:
+    """Classify every image under folders into CSV/JSONL: path, prediction, confidence, status, error."""
+    import sys
+    from contextlib import nullcontext
+
+    from digits.batch import run_batch
+    from digits.errors import EXIT_PARTIAL
+    from digits.inference import Classifier
+    from digits.output import RowWriter, atomic_text, output_format
+
+    fmt = output_format(out, fmt)
+    if fmt not in ("csv", "jsonl"):
+        raise typer.BadParameter(f"must be csv or jsonl, not {fmt!r}", param_hint="--format")
+    if numbers and probabilities:
+        raise typer.BadParameter("p0..p9 are one digit's; with --numbers see digit_confidences", param_hint="--numbers")
+    cfg = dataclasses.replace(
+        DEFAULTS, min_confidence=min_confidence, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers
+    )
+    show = err.is_terminal and not quiet
+    try:
+        classifier = Classifier(model, cfg.batch_threads, cfg.model_batch)
+        target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
+        with progress_bar(inputs, recursive, show) as on_result, target as stream:
+            writer = RowWriter(stream, fmt, probabilities, numbers)
+            summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
+    except DigitsError as exc:
+        raise fail(exc) from None
+    except KeyboardInterrupt:
+        kept = "" if out == "-" else f"; {out} left as it was"
+        err.print(f"[yellow]interrupted[/yellow]{kept}", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    if not quiet:
+        err.print(summary_table(summary, out))
+    if summary.statuses.get("error"):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def progress_bar(inputs: list[Path], recursive: bool, show: bool):
+    """A context giving a per-result callback: a rich bar (files, images/s, ETA) on stderr, or nothing."""
+    from contextlib import contextmanager, nullcontext
+
+    if not show:
+        return nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from digits.walk import find_images
+
+    @contextmanager
+    def bar():
+        total = sum(1 for _ in find_images(inputs, recursive))  # a names-only pass, so the bar has an end
+        columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("", total=total, rate="")
+            step = max(1, total // 200)
+
+            def on_result(result) -> None:
+                progress.advance(task)
+                t = progress.tasks[0]
+                if t.completed % step == 0 and t.speed:
+                    progress.update(task, rate=f"{t.speed:,.0f} images/s")
+
+            yield on_result
+
+    return bar()
+
+
+def summary_table(summary, out: str):
+    """Counts per status and per digit, skipped files, time and speed."""
+    from rich.table import Table
+
+    from digits.batch import STATUSES
+
+    table = Table(title=f"{summary.files:,} images -> {'stdout' if out == '-' else out}", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    for status in STATUSES:
+        table.add_row(status, f"{summary.statuses.get(status, 0):,}")
+    table.add_section()
+    for digit in range(10):
+        table.add_row(f"read as {digit}", f"{summary.digits.get(digit, 0):,}")
+    table.add_section()
+    table.add_row("other files skipped", f"{summary.walk.skipped:,}")
+    if summary.walk.unreadable:
+        more = " ..." if len(summary.walk.unreadable) > 3 else ""
+        table.add_row("folders unreadable", ", ".join(summary.walk.unreadable[:3]) + more)
+    if summary.walk.loops:
+        table.add_row("folder links already walked", f"{summary.walk.loops:,}")
+    table.add_row("elapsed", f"{summary.seconds:.2f} s")
+    table.add_row("speed", f"{summary.files / max(summary.seconds, 1e-9):,.0f} images/s")
+    return table
+
+
+data_app = typer.Typer(no_args_is_help=True, help="Get the data: MNIST and Semeion.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    folder: Annotated[Path | None, typer.Option(
+        "--dir", help="Where to store it. Default: DIGITS_DATA when set, else ~/.cache/digits.")] = None,
+    mirror: Annotated[str | None, typer.Option(
+        "--from", help="Base URL of a mirror laid out like the data folder (mnist/..., semeion/...).")] = None,
+) -> None:
+    """Download MNIST (four IDX files) and Semeion from their public homes, verified by SHA-256."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    from digits.fetch import cache_dir, fetch
+
+    target = folder if folder is not None else cache_dir()
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_bytes(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(name, total=total or None)
+            progress.update(tasks[name], completed=done)
+
+        try:
+            fetched = fetch(target, mirror, on_bytes)
+        except DigitsError as exc:
+            raise fail(exc) from None
+    have = "downloaded " + ", ".join(p.name for p in fetched) if fetched else "already there, verified"
+    err.print(f"{target}: MNIST and Semeion {have}; use it with --data {target} or DIGITS_DATA={target}")
+
+
+@app.command()
+def info(model: ModelPath = DEFAULT_MODEL) -> None:
+    """The model's metadata (accuracy, training data, versions, contract) and SHA-256."""
+    import hashlib
+
+    from rich.table import Table
+
+    from digits.inference import Classifier
+
+    try:
+        classifier = Classifier(model)
+    except DigitsError as exc:
+        raise fail(exc) from None
+    table = Table(title=str(model))
+    table.add_column("key")
+    table.add_column("value", overflow="fold")  # hashes in full, never cut
+    table.add_row("sha256", hashlib.sha256(Path(model).read_bytes()).hexdigest())
+    table.add_row("size", f"{Path(model).stat().st_size:,} bytes")
+    for key in sorted(classifier.metadata):
+        table.add_row(key, classifier.metadata[key])
+    out.print(table)
+
+
+app.command("app")(serve)  # the same command as `python app_gradio.py`

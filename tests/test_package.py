@@ -1,0 +1,57 @@
+"""The package as users get it: a wheel built from the repo, installed into a fresh venv outside the checkout."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+
+def run(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory) -> Path:
+    """A fresh venv holding the wheel of this checkout and what it depends on, nothing else."""
+    tmp = tmp_path_factory.mktemp("package")
+    built = run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp / "wheel", ROOT)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp / "wheel").glob("digits-*.whl")
+    assert run(sys.executable, "-m", "venv", tmp / "venv").returncode == 0
+    installed = run(tmp / "venv" / "bin" / "python", "-m", "pip", "install", "-q", wheel)
+    assert installed.returncode == 0, installed.stderr
+    return tmp / "venv"
+
+
+def test_the_installed_command_reads_the_examples_from_another_folder(venv, tmp_path):
+    batch = run(venv / "bin" / "digits", "batch", ROOT / "examples" / "scans", "--out", "preds.csv", cwd=tmp_path)
+    assert batch.returncode == 0, batch.stderr
+    with (tmp_path / "preds.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 30 and all(r["prediction"] == r["path"][0] and r["status"] == "ok" for r in rows)
+    info = run(venv / "bin" / "python", "-m", "digits", "info", cwd=tmp_path)
+    assert info.returncode == 0 and "site-packages/digits/models/digits.onnx" in "".join(info.stdout.split())
+    predict = run(venv / "bin" / "digits", "predict", ROOT / "examples" / "scans" / "7_1.webp", "--json", cwd=tmp_path)
+    assert predict.returncode == 0 and '"prediction": 7' in predict.stdout
+
+
+def test_the_model_can_be_overridden_by_the_environment_and_the_option(venv, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DIGITS_MODEL": str(tmp_path / "other.onnx")}
+    by_env = run(venv / "bin" / "digits", "info", cwd=tmp_path, env=env)
+    assert by_env.returncode == 1 and "other.onnx: model not found" in by_env.stderr
+    by_option = run(venv / "bin" / "digits", "info", "--model", ROOT / "models" / "digits.onnx", cwd=tmp_path, env=env)
+    assert by_option.returncode == 0, by_option.stderr
+
+
+def test_site_packages_gets_only_digits_and_no_tensorflow(venv):
+    (record,) = venv.glob("lib/python3*/site-packages/digits-*.dist-info/RECORD")
+    with record.open(newline="") as f:
+        tops = {row[0].split("/")[0] for row in csv.reader(f)}
+    assert {t for t in tops if not t.startswith("..")} == {"digits", record.parent.name}  # ../../../bin/digits
+    has_tf = run(venv / "bin" / "python", "-c", "import importlib.util as u; print(u.find_spec('tensorflow'))")
+    assert has_tf.stdout.strip() == "None"
