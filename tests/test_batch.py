@@ -234,10 +234,14 @@ def many(mnist_test, tmp_path_factory):
 
 def start_batch(scans: Path, out: Path) -> subprocess.Popen:
     """The CLI writing to `out`, returned once rows are streaming into its temporary file."""
-    # the folder twice on one worker: a run of several seconds, so that a loaded machine still signals it mid-run
-    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(scans), str(scans), "--workers", "1",
-                                "--out", str(out)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as at a terminal: tests started in the background (`pytest &`) ignore SIGINT, and the CLI would inherit
+    # that; while a handler is set here instead, the CLI starts with the default, as exec resets handlers
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(scans), "--out", str(out)],
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 60
     while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in out.parent.iterdir()):
         assert process.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
