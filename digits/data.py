@@ -60,11 +60,6 @@ def _read_idx(path: Path, magic: int, count: int, shape: tuple[int, ...]) -> tup
     return body.reshape(count, *shape), raw
 
 
-def _idx_bytes(array: np.ndarray, magic: int) -> bytes:
-    """The IDX file that holds `array`, so arrays from any source hash like the original files."""
-    return struct.pack(f">{1 + array.ndim}I", magic, *array.shape) + np.ascontiguousarray(array).tobytes()
-
-
 def _split(images: np.ndarray, labels: np.ndarray, images_raw: bytes, labels_raw: bytes) -> Split:
     if labels.max(initial=0) > 9:
         raise DataError(f"labels outside 0-9 (max {labels.max()}); is it the MNIST labels file?")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from digits.data import read_semeion
+from digits.data import MNIST_FILES, SEMEION_FILE, read_semeion
 from digits.errors import DataError
 
 ENV = "DIGITS_DATA"
@@ -35,18 +35,17 @@ class Source:
 
 MNIST_HOME = "https://storage.googleapis.com/cvdf-datasets/mnist/"  # Google's copy of LeCun's files
 SEMEION_HOME = "https://archive.ics.uci.edu/ml/machine-learning-databases/semeion/"
-SOURCES = (
-    Source("mnist/train-images-idx3-ubyte.gz", MNIST_HOME + "train-images-idx3-ubyte.gz",
-           "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 9_912_422),
-    Source("mnist/train-labels-idx1-ubyte.gz", MNIST_HOME + "train-labels-idx1-ubyte.gz",
-           "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 28_881),
-    Source("mnist/t10k-images-idx3-ubyte.gz", MNIST_HOME + "t10k-images-idx3-ubyte.gz",
-           "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1_648_877),
-    Source("mnist/t10k-labels-idx1-ubyte.gz", MNIST_HOME + "t10k-labels-idx1-ubyte.gz",
-           "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 4_542),
-    Source("semeion/semeion.data", SEMEION_HOME + "semeion.data",
-           "8e0ce9435c3005eed03c83867f1426977adfa0e73a6c1d2faf83a0a37e19516c", 0),
-)
+CONTENT = {  # file name: (SHA-256 of its content, size as published or 0); the names are digits.data's
+    "train-images-idx3-ubyte": ("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 9_912_422),
+    "train-labels-idx1-ubyte": ("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 28_881),
+    "t10k-images-idx3-ubyte": ("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1_648_877),
+    "t10k-labels-idx1-ubyte": ("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 4_542),
+    SEMEION_FILE: ("8e0ce9435c3005eed03c83867f1426977adfa0e73a6c1d2faf83a0a37e19516c", 0),
+}
+SOURCES = tuple(
+    Source(f"mnist/{stem}.gz", f"{MNIST_HOME}{stem}.gz", *CONTENT[stem])
+    for images, labels, _ in MNIST_FILES.values() for stem in (images, labels)
+) + (Source(f"semeion/{SEMEION_FILE}", SEMEION_HOME + SEMEION_FILE, *CONTENT[SEMEION_FILE]),)
 
 Progress = Callable[[str, int, int], None]  # (file, bytes so far, bytes in all or 0 when unknown)
 
@@ -113,13 +112,13 @@ def _download(url: str, into: Path, name: str, size: int, progress: Progress | N
         raise DataError(f"{name}: download from {url} failed ({exc}); check the network or use --from MIRROR") from exc
 
 
-def fetch(folder: Path | None = None, mirror: str | None = None, progress: Progress | None = None) -> list[Path]:
-    """Download what is missing or wrong into `folder` (default `cache_dir()`); return the files downloaded.
+def fetch(folder: Path, mirror: str | None = None, progress: Progress | None = None) -> list[Path]:
+    """Download what is missing or wrong into `folder` (the CLI's default: `cache_dir()`); return the files downloaded.
 
     `mirror` is a base URL laid out like the data folder (`mirror/mnist/...`, `mirror/semeion/semeion.data`).
     Each file goes to a temporary name beside its target and is renamed only once its SHA-256 matches.
     """
-    folder = Path(folder) if folder is not None else cache_dir()
+    folder = Path(folder)
     fetched = []
     for source in SOURCES:
         target = folder / source.path
