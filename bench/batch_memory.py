@@ -21,7 +21,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from digits.data import load_mnist  # noqa: E402
+from digits.training.data import load_mnist  # noqa: E402
 
 SIZES = [1_000, 10_000, 100_000]
 

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import FORMATS, render_scan  # noqa: E402
 from digits.config import DEFAULT_MODEL, Config  # noqa: E402
-from digits.data import load_mnist, load_semeion  # noqa: E402
+from digits.training.data import load_mnist, load_semeion  # noqa: E402
 
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
 ROUNDS = 5  # each command runs once per round; medians over the rounds

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import render_bilevel  # noqa: E402
 from digits.config import DEFAULT_MODEL  # noqa: E402
-from digits.data import load_mnist  # noqa: E402
-from digits.evaluate import evaluate  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
+from digits.training.data import load_mnist  # noqa: E402
+from digits.training.evaluate import evaluate  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Run the page and drive it like a user: the app on a free port, Debian's Chromium, strokes drawn with the mouse.
+"""Run the page and drive it like a user: the app on a free port, a real Chromium, strokes drawn with the mouse.
 
 Shared by the browser tests, `bench/screenshot.py` and `bench/app_load.py`; see ../shared/NOTES.md for
 the flags, selectors and waits this relies on.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("DIGITS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -79,13 +79,22 @@ def running_app(*args: str, script: str = "app_gradio.py", timeout: float = 120)
         app.stop()
 
 
+def chromium(playwrights: str) -> str | None:
+    """DIGITS_CHROMIUM, else Playwright's own build when installed (None), else the system's (Debian's)."""
+    if os.environ.get("DIGITS_CHROMIUM"):
+        return os.environ["DIGITS_CHROMIUM"]
+    if Path(playwrights).exists():
+        return None
+    return shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+
+
 @contextmanager
 def chromium_page(url: str, width: int = 1200, height: int = 900) -> Iterator[tuple[object, list[str]]]:
-    """A Playwright page of Debian's Chromium opened at `url`; yields (page, every URL the page requested)."""
+    """A Playwright page of Chromium opened at `url`; yields (page, every URL the page requested)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=chromium(p.chromium.executable_path), args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             requests: list[str] = []

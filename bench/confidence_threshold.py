@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import render_scan  # noqa: E402
 from digits.config import Config  # noqa: E402
-from digits.data import load_mnist  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
-from digits.train import split_validation  # noqa: E402
+from digits.training.data import load_mnist  # noqa: E402
+from digits.training.train import split_validation  # noqa: E402
 
 THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
 

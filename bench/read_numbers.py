@@ -27,7 +27,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import on_paper  # noqa: E402
-from digits.data import load_mnist, load_semeion  # noqa: E402
+from digits.training.data import load_mnist, load_semeion  # noqa: E402
 
 TOUCHING = 1 / 6  # share of neighbouring pairs written touching or overlapping a little
 

@@ -22,12 +22,12 @@ sys.path.insert(0, str(ROOT))
 from bench.read_numbers import render_number  # noqa: E402
 from bench.scanlike import render_bilevel, render_scan  # noqa: E402
 from digits.config import Config  # noqa: E402
-from digits.data import load_mnist  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
 from digits.numbers import read_numbers  # noqa: E402
 from digits.preprocess import preprocess  # noqa: E402
 from digits.segment import segment  # noqa: E402
-from digits.train import split_validation  # noqa: E402
+from digits.training.data import load_mnist  # noqa: E402
+from digits.training.train import split_validation  # noqa: E402
 
 NUMBER_SEEDS = (7, 8)
 NUMBERS_PER_SEED = 600

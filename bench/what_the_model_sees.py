@@ -15,9 +15,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import render_scan  # noqa: E402
-from digits.data import load_mnist  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
-from digits.plots import pyplot  # noqa: E402
+from digits.training.data import load_mnist  # noqa: E402
+from digits.training.plots import pyplot  # noqa: E402
 
 
 def main() -> None:

@@ -24,29 +24,17 @@ from pathlib import Path
 from digits.config import Config
 from digits.errors import DigitsError, ImageError
 from digits.images import open_image
-from digits.inference import Classifier, Prediction
-from digits.numbers import NumberReading, read_numbers
+from digits.inference import Classifier
+from digits.numbers import read_numbers
 from digits.output import RowWriter, record
 from digits.preprocess import Preprocessed, preprocess
+from digits.results import ERROR, FileResult, status_of
 from digits.segment import Slot, segment
 from digits.walk import IMAGE_EXTENSIONS, Found, WalkStats, find_images
 
-OK, LOW_CONFIDENCE, BLANK, ERROR = "ok", "low_confidence", "blank", "error"
-STATUSES = (OK, LOW_CONFIDENCE, BLANK, ERROR)
 CHUNK = 16  # files per task sent to a worker: amortises the hand-off, keeps small folders parallel
 
 Loaded = tuple[Preprocessed | list[Slot] | None, str, str]  # (what the model sees, note, error message)
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """The outcome for one file."""
-
-    found: Found
-    status: str  # one of STATUSES
-    prediction: Prediction | NumberReading | None  # a NumberReading when reading numbers; None on error
-    error: str = ""  # what went wrong, for status "error"
-    note: str = ""  # e.g. "first of 3 frames"
 
 
 def load(path: Path, max_pixels: int, numbers: bool = False) -> Loaded:
@@ -116,13 +104,6 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def status_of(prediction: Prediction | NumberReading, min_confidence: float) -> str:
-    """ok, low_confidence or blank for a readable image."""
-    if prediction.blank:
-        return BLANK
-    return LOW_CONFIDENCE if prediction.confidence < min_confidence else OK
-
-
 def classify_files(
     found: Iterable[Found], classifier: Classifier, cfg: Config = Config(), workers: int | None = None
 ) -> Iterator[FileResult]:
@@ -167,7 +148,7 @@ def run_batch(
     for result in classify_files(find_images(inputs, recursive, summary.walk), classifier, cfg):
         writer.write(record(result, writer.probabilities, writer.numbers))
         summary.statuses[result.status] += 1
-        if result.status in (OK, LOW_CONFIDENCE):
+        if result.read:
             read = result.prediction.digits if cfg.numbers else [result.prediction]
             summary.digits.update(p.digit for p in read)
         if on_result:

@@ -13,9 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from digits.config import DEFAULT_MODEL, MEMBERS, MODELS_DIR, Config, TrainPaths
+from digits.config import DEFAULT_MODEL, MEMBERS, TRAIN_DIR, Config, TrainPaths
 from digits.errors import DigitsError
-from digits.fetch import find_data
 from digits.serve import serve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Handwritten digit recognition: CLI.")
@@ -26,6 +25,13 @@ DEFAULTS = Config()
 DataDir = Annotated[Path | None, typer.Option(
     "--data", help="Data folder (mnist/, semeion/); default: DIGITS_DATA, else the cache of `data fetch`.")]
 ModelPath = Annotated[Path, typer.Option("--model", help="ONNX model to use.")]
+
+
+def find_data(given: Path | None) -> Path:
+    """The data folder: --data, else DIGITS_DATA, else the cache (imported here: only training commands need it)."""
+    from digits.training.fetch import find_data
+
+    return find_data(given)
 
 
 def fail(exc: DigitsError) -> typer.Exit:
@@ -43,7 +49,7 @@ def main() -> None:
 def train(
     data: DataDir = None,
     epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = DEFAULTS.epochs,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for digits.keras, history, curves.")] = MODELS_DIR,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for digits.keras, history, curves.")] = TRAIN_DIR,
     seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULTS.seed,
     limit: Annotated[int, typer.Option(min=0, help="Train on the first N images only (quick checks); 0 = all.")] = 0,
     pair_fraction: Annotated[float, typer.Option(
@@ -53,7 +59,7 @@ def train(
     """Train the CNN with augmentation; keeps the epoch with the best validation accuracy."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from digits.train import train as run_training
+    from digits.training.train import train as run_training
 
     cfg = dataclasses.replace(DEFAULTS, epochs=epochs, seed=seed, train_limit=limit, pair_fraction=pair_fraction)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -87,12 +93,12 @@ def export(
         "--keras", help="Trained Keras model; repeat to average several into one graph. "
         "Default: models/digits.keras and models/pairs/digits.keras, the shipped model's two members."
     )] = None,
-    onnx_path: Annotated[Path, typer.Option("--out", help="ONNX file to write.")] = DEFAULT_MODEL,
+    onnx_path: Annotated[Path, typer.Option("--out", help="ONNX file to write.")] = TRAIN_DIR / "digits.onnx",
     data: DataDir = None,
     int8: Annotated[bool, typer.Option("--int8/--float32", help="Quantise the weights to int8 (faster).")] = True,
 ) -> None:
     """Export the Keras model(s) to one ONNX graph (int8 by default), checking parity, recording accuracy."""
-    from digits.export import export_onnx
+    from digits.training.export import export_onnx
 
     try:
         with err.status("converting, checking parity, quantising, measuring accuracy..."):
@@ -114,12 +120,12 @@ def export(
 def evaluate(
     data: DataDir = None,
     model: ModelPath = DEFAULT_MODEL,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the confusion and mistakes PNGs.")] = MODELS_DIR,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the confusion and mistakes PNGs.")] = TRAIN_DIR,
 ) -> None:
     """Accuracy on MNIST test and Semeion, per-digit precision/recall, confusion matrix and mistakes as PNGs."""
     from rich.table import Table
 
-    from digits.evaluate import evaluate_all
+    from digits.training.evaluate import evaluate_all
 
     try:
         with err.status("evaluating..."):
@@ -147,10 +153,11 @@ def predict(
     """Classify image files: a table of digit (or number), confidence and top 3, or JSON."""
     import json
 
-    from digits.batch import CHUNK, ERROR, classify_files
+    from digits.batch import CHUNK, classify_files
     from digits.errors import EXIT_PARTIAL
     from digits.inference import Classifier
     from digits.output import record
+    from digits.results import ERROR
     from digits.walk import Found
 
     found = [Found(path, path.as_posix()) for path in images]
@@ -275,7 +282,7 @@ def summary_table(summary, out: str):
     """Counts per status and per digit, skipped files, time and speed."""
     from rich.table import Table
 
-    from digits.batch import STATUSES
+    from digits.results import STATUSES
 
     table = Table(title=f"{summary.files:,} images -> {'stdout' if out == '-' else out}", show_header=False)
     table.add_column(justify="left")
@@ -311,7 +318,7 @@ def data_fetch(
     """Download MNIST (four IDX files) and Semeion from their public homes, verified by SHA-256."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-    from digits.fetch import cache_dir, fetch
+    from digits.training.fetch import cache_dir, fetch
 
     target = folder if folder is not None else cache_dir()
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())

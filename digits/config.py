@@ -10,8 +10,11 @@ from pathlib import Path
 MODELS_DIR = Path(str(files("digits.models")))  # the repo's models/, which the build maps into the package
 DEFAULT_MODEL = Path(os.environ.get("DIGITS_MODEL") or MODELS_DIR / "digits.onnx")  # --model overrides both
 EXAMPLES_DIR = Path(str(files("digits.examples"))) / "scans"  # the bundled example scans, likewise
-# the Keras models the export averages into DEFAULT_MODEL: one trained on single digits, one also on touching pairs
-MEMBERS = (MODELS_DIR / "digits.keras", MODELS_DIR / "pairs" / "digits.keras")
+# training, export and evaluation read and write the working folder's models/ (the repo's, run from a checkout),
+# never the installed package
+TRAIN_DIR = Path("models")
+# the Keras models the export averages into the shipped model: one trained on single digits, one also on touching pairs
+MEMBERS = (TRAIN_DIR / "digits.keras", TRAIN_DIR / "pairs" / "digits.keras")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class Config:
 class TrainPaths:
     """Where a training run writes: the Keras model, its history and curves."""
 
-    out_dir: Path = field(default=MODELS_DIR)
+    out_dir: Path = field(default=TRAIN_DIR)
 
     @property
     def keras(self) -> Path:

@@ -15,12 +15,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from digits.errors import DigitsError
-
-if TYPE_CHECKING:
-    from digits.batch import FileResult
+from digits.results import FileResult
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
 PROBABILITY_COLUMNS = [f"p{d}" for d in range(10)]

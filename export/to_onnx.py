@@ -1,5 +1,5 @@
 """`python export/to_onnx.py [--keras M.keras]... [--out M.onnx] [--data DIR]` from a checkout: Keras to ONNX, as
-`digits export` (the code is digits/export.py; it needs the `train` extra)."""
+`digits export` (the code is digits/training/export.py; it needs the `train` extra)."""
 
 import sys
 

@@ -18,9 +18,9 @@ MODEL = ROOT / "models" / "digits.onnx"
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """DIGITS_DATA, else the cache of `digits data fetch` (digits.fetch.find_data); without either, the test fails."""
+    """DIGITS_DATA, else the cache of `digits data fetch` (training.fetch.find_data); without either, the test fails."""
     from digits.errors import DataError
-    from digits.fetch import find_data
+    from digits.training.fetch import find_data
 
     try:
         return find_data()
@@ -30,7 +30,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist_test(data_dir):
-    from digits.data import load_mnist
+    from digits.training.data import load_mnist
 
     return load_mnist(data_dir, "test")
 

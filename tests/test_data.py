@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from digits.data import load_mnist, load_semeion
 from digits.errors import DataError
+from digits.training.data import load_mnist, load_semeion
 
 # SHA-256 of the decompressed files, from ../shared/data/README.md
 TRAIN_IMAGES = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"

@@ -54,7 +54,7 @@ def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
 def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_path, mnist_test):
     import keras
 
-    from digits import export as to_onnx
+    from digits.training import export as to_onnx
 
     out, _ = trained
     pairs = tmp_path / "pairs"
@@ -92,7 +92,7 @@ def test_export_float32_keeps_float_weights(trained, data_dir, tmp_path):
 def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_dir, monkeypatch):
     import keras
 
-    from digits import export as to_onnx
+    from digits.training import export as to_onnx
 
     out, _ = trained
     model = keras.saving.load_model(out / "digits.keras", compile=False)
@@ -114,8 +114,8 @@ def test_export_fails_loudly_and_writes_nothing_when_parity_fails(trained, data_
 
 
 def test_touching_pairs_are_two_digits_framed_as_one(mnist_test):
-    from digits.augment import touching_pairs
     from digits.config import Config
+    from digits.training.augment import touching_pairs
 
     ones = mnist_test.images[mnist_test.labels == 1][:40]
     pairs = touching_pairs(ones.astype(np.float32) / 255, Config(pair_fraction=0.5), np.random.default_rng(0))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from digits.data import load_mnist, load_semeion
 from digits.errors import DataError
-from digits.fetch import SOURCES, find_data, verified
+from digits.training.data import load_mnist, load_semeion
+from digits.training.fetch import SOURCES, find_data, verified
 
 
 class Mirror:

@@ -68,7 +68,7 @@ def _split(images: np.ndarray, labels: np.ndarray, images_raw: bytes, labels_raw
 
 
 def load_mnist(folder: Path, split: str = "train") -> Split:
-    """MNIST `split` ("train" or "test") from a folder of IDX files (`digits.fetch.find_data` finds one)."""
+    """MNIST `split` ("train" or "test") from a folder of IDX files (`digits.training.fetch.find_data` finds one)."""
     if split not in MNIST_FILES:
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     folder = Path(folder)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from digits.contract import NUM_CLASSES
 from digits.errors import DigitsError
-
-if TYPE_CHECKING:
-    from digits.evaluate import Evaluation
 
 
 def pyplot():
@@ -26,10 +22,9 @@ def pyplot():
     return plt
 
 
-def plot_confusion(ev: Evaluation, path: Path) -> None:
-    """The confusion matrix as a PNG, counts in each cell, the blank column last."""
+def plot_confusion(m: np.ndarray, title: str, path: Path) -> None:
+    """A (10, 11) confusion matrix (rows true, the blank column last) as a PNG with counts in each cell."""
     plt = pyplot()
-    m = ev.confusion()
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
     ax.imshow(np.log1p(m), cmap="Blues")
     for (r, c), count in np.ndenumerate(m):
@@ -39,27 +34,30 @@ def plot_confusion(ev: Evaluation, path: Path) -> None:
     ax.set_yticks(range(NUM_CLASSES))
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(f"{ev.name}: accuracy {ev.accuracy:.2%} on {len(ev.labels):,} digits")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def plot_mistakes(ev: Evaluation, path: Path, count: int = 40) -> None:
-    """The most confident mistakes, as the model saw them, with true and predicted digit."""
+def plot_mistakes(
+    seen: np.ndarray, labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, name: str, path: Path,
+    count: int = 40,
+) -> None:
+    """The most confident mistakes in (N, 28, 28) `seen`, with true and predicted digit (-1: blank) of each."""
     plt = pyplot()
-    wrong = np.flatnonzero(ev.predicted != ev.labels)
-    wrong = wrong[np.argsort(-ev.confidence[wrong], kind="stable")][:count]
+    wrong = np.flatnonzero(predicted != labels)
+    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:count]
     cols = 10
     rows = max(1, -(-len(wrong) // cols))
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.35))
     for ax in np.ravel(axes):
         ax.axis("off")
     for ax, i in zip(np.ravel(axes), wrong, strict=False):  # more axes than mistakes
-        ax.imshow(ev.seen[i], cmap="gray", vmin=0, vmax=1)
-        guess = "blank" if ev.predicted[i] < 0 else f"{ev.predicted[i]} {ev.confidence[i]:.0%}"
-        ax.set_title(f"true {ev.labels[i]}\n{guess}", fontsize=7)
-    fig.suptitle(f"{ev.name}: the {len(wrong)} most confident mistakes (what the model saw)", fontsize=9)
+        ax.imshow(seen[i], cmap="gray", vmin=0, vmax=1)
+        guess = "blank" if predicted[i] < 0 else f"{predicted[i]} {confidence[i]:.0%}"
+        ax.set_title(f"true {labels[i]}\n{guess}", fontsize=7)
+    fig.suptitle(f"{name}: the {len(wrong)} most confident mistakes (what the model saw)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

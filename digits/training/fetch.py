@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from digits.data import MNIST_FILES, SEMEION_FILE, read_semeion
 from digits.errors import DataError
+from digits.training.data import MNIST_FILES, SEMEION_FILE, read_semeion
 
 ENV = "DIGITS_DATA"
 CHUNK = 1 << 16
@@ -35,7 +35,7 @@ class Source:
 
 MNIST_HOME = "https://storage.googleapis.com/cvdf-datasets/mnist/"  # Google's copy of LeCun's files
 SEMEION_HOME = "https://archive.ics.uci.edu/ml/machine-learning-databases/semeion/"
-CONTENT = {  # file name: (SHA-256 of its content, size as published or 0); the names are digits.data's
+CONTENT = {  # file name: (SHA-256 of its content, size as published or 0); the names are digits.training.data's
     "train-images-idx3-ubyte": ("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 9_912_422),
     "train-labels-idx1-ubyte": ("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 28_881),
     "t10k-images-idx3-ubyte": ("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1_648_877),

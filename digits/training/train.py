@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.config import Config, TrainPaths
-from digits.data import load_mnist
+from digits.training.data import load_mnist
 
 EpochCallback = Callable[[int, dict], None]  # (epoch starting at 1, {"loss", "accuracy", "val_loss", ...})
 BatchCallback = Callable[[int, int], None]  # (batch done, batches per epoch)
@@ -74,9 +74,9 @@ def train(
     import keras
     import tensorflow as tf
 
-    from digits.augment import augment, european_strokes, touching_pairs
-    from digits.model import build_model
-    from digits.plots import plot_curves
+    from digits.training.augment import augment, european_strokes, touching_pairs
+    from digits.training.model import build_model
+    from digits.training.plots import plot_curves
 
     start = time.perf_counter()
     keras.utils.set_random_seed(cfg.seed)

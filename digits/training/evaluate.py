@@ -63,8 +63,8 @@ def evaluate(
 
 def evaluate_all(model_path: Path, data_dir: Path, out_dir: Path) -> list[tuple[Evaluation, list[Path]]]:
     """MNIST test and Semeion through `model_path`, each with its confusion matrix and mistakes PNGs."""
-    from digits.data import load_mnist, load_semeion
-    from digits.plots import plot_confusion, plot_mistakes
+    from digits.training.data import load_mnist, load_semeion
+    from digits.training.plots import plot_confusion, plot_mistakes
 
     classifier = Classifier(model_path)
     out_dir = Path(out_dir)
@@ -74,7 +74,7 @@ def evaluate_all(model_path: Path, data_dir: Path, out_dir: Path) -> list[tuple[
     for name, tag, split in sets:
         ev = evaluate(classifier, split.images, split.labels, name)
         pngs = [out_dir / f"confusion_{tag}.png", out_dir / f"mistakes_{tag}.png"]
-        plot_confusion(ev, pngs[0])
-        plot_mistakes(ev, pngs[1])
+        plot_confusion(ev.confusion(), f"{name}: accuracy {ev.accuracy:.2%} on {len(ev.labels):,} digits", pngs[0])
+        plot_mistakes(ev.seen, ev.labels, ev.predicted, ev.confidence, name, pngs[1])
         results.append((ev, pngs))
     return results

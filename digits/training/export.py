@@ -24,12 +24,12 @@ import numpy as np
 
 from digits import contract
 from digits.config import Config
-from digits.data import load_mnist, load_semeion
 from digits.errors import DigitsError, ModelError
-from digits.evaluate import evaluate
 from digits.inference import Classifier
 from digits.preprocess import preprocess
-from digits.train import split_validation
+from digits.training.data import load_mnist, load_semeion
+from digits.training.evaluate import evaluate
+from digits.training.train import split_validation
 
 PARITY_IMAGES = 1000
 PARITY_TOLERANCE = 1e-4
