@@ -17,6 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -28,7 +29,8 @@ from digits.inference import Classifier
 from digits.numbers import read_numbers
 from digits.output import RowWriter, record
 from digits.preprocess import Preprocessed, preprocess
-from digits.results import ERROR, FileResult, status_of
+from digits.remote import is_uri, read_uri
+from digits.results import ERROR, LOW_CONFIDENCE, OK, FileResult, status_of
 from digits.segment import Slot, segment
 from digits.walk import IMAGE_EXTENSIONS, Found, WalkStats, find_images
 
@@ -37,10 +39,12 @@ CHUNK = 16  # files per task sent to a worker: amortises the hand-off, keeps sma
 Loaded = tuple[Preprocessed | list[Slot] | None, str, str]  # (what the model sees, note, error message)
 
 
-def load(path: Path, max_pixels: int, numbers: bool = False) -> Loaded:
-    """Open and preprocess one file (as one digit, or segmented as a number); errors become messages."""
+def load(source: Path | str, max_pixels: int, numbers: bool = False) -> Loaded:
+    """Open and preprocess one file or URI (as one digit, or segmented as a number); errors become messages."""
     try:
-        opened = open_image(path, max_pixels)
+        if is_uri(source):
+            source = read_uri(source, max_bytes=4 * max_pixels + 1_000_000)  # an uncompressed RGBA image, and headers
+        opened = open_image(source, max_pixels)
         with opened.image:
             return (segment(opened.image) if numbers else preprocess(opened.image)), opened.note, ""
     except ImageError as exc:
@@ -110,14 +114,21 @@ def classify_files(
     """One FileResult per file, in input order; decoding runs on `workers` (default: all cores)."""
     workers = workers or cfg.workers or os.cpu_count() or 1
     for batch in _chunks(_loaded(found, cfg, workers), cfg.batch):
-        read = [seen for _, (seen, _, _) in batch if seen is not None]
-        predictions = iter(read_numbers(read, classifier) if cfg.numbers else classifier.classify(read))
-        for f, (seen, note, error) in batch:
-            if seen is None:
-                yield FileResult(f, ERROR, None, error=error)
-            else:
-                prediction = next(predictions)
-                yield FileResult(f, status_of(prediction, cfg.min_confidence), prediction, note=note)
+        yield from classify_loaded(batch, classifier, cfg)
+
+
+def classify_loaded(batch: Sequence[tuple[Found, Loaded]], classifier: Classifier, cfg: Config) -> list[FileResult]:
+    """The model's part, for both engines: one FileResult per loaded file, its read images run as one batch."""
+    read = [seen for _, (seen, _, _) in batch if seen is not None]
+    predictions = iter(read_numbers(read, classifier) if cfg.numbers else classifier.classify(read))
+    results = []
+    for f, (seen, note, error) in batch:
+        if seen is None:
+            results.append(FileResult(f, ERROR, None, error=error))
+        else:
+            prediction = next(predictions)
+            results.append(FileResult(f, status_of(prediction, cfg.min_confidence), prediction, note=note))
+    return results
 
 
 @dataclass
@@ -134,27 +145,47 @@ class Summary:
         return sum(self.statuses.values())
 
 
+Engine = Callable[[Iterable[Found]], Iterator[dict]]  # files in; their output rows (output.record) out, in order
+
+
+def local_engine(classifier: Classifier, cfg: Config, probabilities: bool) -> Engine:
+    """This machine: decoding in a process pool, the model in this process (classify_files)."""
+    return lambda found: (record(r, probabilities, cfg.numbers) for r in classify_files(found, classifier, cfg))
+
+
+@contextmanager
+def open_engine(
+    kind: str, model: Path, cfg: Config, probabilities: bool, ray_address: str | None = None
+) -> Iterator[Engine]:
+    """The engine named `kind` ("local" or "ray"), ready for run_batch while the block lasts."""
+    if kind == "ray":
+        from digits.ray_engine import ray_engine
+
+        with ray_engine(model, cfg, probabilities, ray_address) as engine:
+            yield engine
+    else:
+        yield local_engine(Classifier(model, cfg.batch_threads, cfg.model_batch), cfg, probabilities)
+
+
 def run_batch(
-    inputs: Sequence[Path],
+    inputs: Sequence[Path | str],
     writer: RowWriter,
-    classifier: Classifier,
-    cfg: Config,
+    engine: Engine,
     recursive: bool = True,
-    on_result: Callable[[FileResult], None] | None = None,
+    on_row: Callable[[dict], None] | None = None,
 ) -> Summary:
     """Classify every image under `inputs`, writing one row per file as results arrive; raises if none found."""
     start = time.perf_counter()
     summary = Summary()
-    for result in classify_files(find_images(inputs, recursive, summary.walk), classifier, cfg):
-        writer.write(record(result, writer.probabilities, writer.numbers))
-        summary.statuses[result.status] += 1
-        if result.read:
-            read = result.prediction.digits if cfg.numbers else [result.prediction]
-            summary.digits.update(p.digit for p in read)
-        if on_result:
-            on_result(result)
+    for row in engine(find_images(inputs, recursive, summary.walk)):
+        writer.write(row)
+        summary.statuses[row["status"]] += 1
+        if row["status"] in (OK, LOW_CONFIDENCE):
+            summary.digits.update(int(d) for d in str(row["prediction"]))  # a number's digits, or one digit
+        if on_row:
+            on_row(row)
     summary.seconds = time.perf_counter() - start
     if summary.files == 0:
-        names = ", ".join(p.as_posix() for p in inputs)
+        names = ", ".join(str(p) for p in inputs)
         raise DigitsError(f"no image files found in {names} ({', '.join(sorted(IMAGE_EXTENSIONS))}); check the path")
     return summary

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from digits.config import DEFAULT_MODEL, MEMBERS, TRAIN_DIR, Config, TrainPaths
 from digits.errors import DigitsError
@@ -36,7 +37,7 @@ def find_data(given: Path | None) -> Path:
 
 def fail(exc: DigitsError) -> typer.Exit:
     """One line on stderr, the error's exit code, no traceback."""
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)  # one line, however long
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)  # one line, however long
     return typer.Exit(exc.exit_code)
 
 
@@ -193,7 +194,10 @@ def predict(
 
 @app.command()
 def batch(
-    inputs: Annotated[list[Path], typer.Argument(help="Folders (walked recursively) and files.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(
+        help="Folders (walked recursively), files, or URIs such as s3://bucket/prefix (needs pyarrow).",
+        show_default=False,
+    )],
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
     fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")] = None,
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Add columns p0..p9.")] = False,
@@ -211,19 +215,28 @@ def batch(
     numbers: Annotated[
         bool, typer.Option("--numbers", help="Read each image as a number: its digits in `prediction`.")
     ] = False,
+    engine: Annotated[str, typer.Option(
+        help="local: this machine's processes; ray: Ray Data, a local Ray or the cluster at --ray-address.",
+    )] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        help="Ray cluster to run on (with --engine ray). Default: RAY_ADDRESS, else a local Ray on 127.0.0.1.",
+    )] = None,
 ) -> None:
     """Classify every image under folders into CSV/JSONL: path, prediction, confidence, status, error."""
     import sys
     from contextlib import nullcontext
 
-    from digits.batch import run_batch
+    from digits.batch import open_engine, run_batch
     from digits.errors import EXIT_PARTIAL
-    from digits.inference import Classifier
     from digits.output import RowWriter, atomic_text, output_format
 
     fmt = output_format(out, fmt)
     if fmt not in ("csv", "jsonl"):
         raise typer.BadParameter(f"must be csv or jsonl, not {fmt!r}", param_hint="--format")
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"must be local or ray, not {engine!r}", param_hint="--engine")
+    if ray_address and engine != "ray":
+        raise typer.BadParameter("a Ray cluster is only used with --engine ray", param_hint="--ray-address")
     if numbers and probabilities:
         raise typer.BadParameter("p0..p9 are one digit's; with --numbers see digit_confidences", param_hint="--numbers")
     cfg = dataclasses.replace(
@@ -231,11 +244,11 @@ def batch(
     )
     show = err.is_terminal and not quiet
     try:
-        classifier = Classifier(model, cfg.batch_threads, cfg.model_batch)
-        target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
-        with progress_bar(inputs, recursive, show) as on_result, target as stream:
-            writer = RowWriter(stream, fmt, probabilities, numbers)
-            summary = run_batch(inputs, writer, classifier, cfg, recursive, on_result)
+        with open_engine(engine, model, cfg, probabilities, ray_address) as classify:
+            target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
+            with progress_bar(inputs, recursive, show) as on_row, target as stream:
+                writer = RowWriter(stream, fmt, probabilities, numbers)
+                summary = run_batch(inputs, writer, classify, recursive, on_row)
     except DigitsError as exc:
         raise fail(exc) from None
     except KeyboardInterrupt:
@@ -248,7 +261,7 @@ def batch(
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def progress_bar(inputs: list[Path], recursive: bool, show: bool):
+def progress_bar(inputs: list[str], recursive: bool, show: bool):
     """A context giving a per-result callback: a rich bar (files, images/s, ETA) on stderr, or nothing."""
     from contextlib import contextmanager, nullcontext
 
@@ -267,13 +280,13 @@ def progress_bar(inputs: list[Path], recursive: bool, show: bool):
             task = progress.add_task("", total=total, rate="")
             step = max(1, total // 200)
 
-            def on_result(result) -> None:
+            def on_row(row: dict) -> None:
                 progress.advance(task)
                 t = progress.tasks[0]
                 if t.completed % step == 0 and t.speed:
                     progress.update(task, rate=f"{t.speed:,.0f} images/s")
 
-            yield on_result
+            yield on_row
 
     return bar()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import stat
 import warnings
 from dataclasses import dataclass
@@ -24,23 +25,28 @@ class Opened:
     note: str  # e.g. "first of 3 frames"; empty when nothing to say
 
 
-def open_image(path: Path, max_pixels: int) -> Opened:
-    """Decode `path` (first frame only) or raise ImageError naming what is wrong with it."""
-    path = Path(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ImageError("file not found (a broken link?)") from None
-    except OSError as exc:
-        raise ImageError(f"cannot read the file: {exc.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):  # a pipe or device named like an image would block the reader
-        raise ImageError("not a regular file")
-    if info.st_size == 0:
-        raise ImageError("empty file (0 bytes)")
+def open_image(source: Path | bytes, max_pixels: int) -> Opened:
+    """Decode a file, or a file's bytes, (first frame only) or raise ImageError naming what is wrong with it."""
+    if isinstance(source, bytes):
+        if not source:
+            raise ImageError("empty file (0 bytes)")
+        source = io.BytesIO(source)
+    else:
+        source = Path(source)
+        try:
+            info = source.stat()
+        except FileNotFoundError:
+            raise ImageError("file not found (a broken link?)") from None
+        except OSError as exc:
+            raise ImageError(f"cannot read the file: {exc.strerror}") from None
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device named like an image would block the reader
+            raise ImageError("not a regular file")
+        if info.st_size == 0:
+            raise ImageError("empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # odd metadata, large sizes: our own checks below decide
-            image = Image.open(path)
+            image = Image.open(source)
             width, height = image.size
             if width * height > max_pixels:
                 image.close()

@@ -37,7 +37,7 @@ class Prediction:
         return [(int(d), float(self.probabilities[d])) for d in order]
 
 
-def _session(path: Path, threads: int):
+def _session(model: Path | bytes, threads: int):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -47,14 +47,19 @@ def _session(path: Path, threads: int):
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        source = model if isinstance(model, bytes) else str(model)
+        return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own types for corrupt protobufs and bad graphs
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         fix = "run `python cli.py export` or pass --model"
-        raise ModelError(f"{path}: not a valid ONNX model ({first}); {fix}") from None
+        raise ModelError(f"{_name(model)}: not a valid ONNX model ({first}); {fix}") from None
 
 
-def _check_contract(session, path: Path) -> None:
+def _name(model: Path | bytes) -> str:
+    return f"the model given as {len(model):,} bytes" if isinstance(model, bytes) else str(model)
+
+
+def _check_contract(session, path: str) -> None:
     inputs, outputs = session.get_inputs(), session.get_outputs()
     want = contract.describe()
     if len(inputs) != 1 or len(outputs) != 1:
@@ -71,14 +76,16 @@ class Classifier:
     """One onnxruntime session over the digits model; create once, call many times."""
 
     def __init__(
-        self, model_path: Path = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.model_batch
+        self, model: Path | bytes = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.model_batch
     ):
-        path = Path(model_path)
-        if not path.is_file():
-            raise ModelError(f"{path}: model not found; run `python cli.py export` or pass --model")
-        self.path, self.batch = path, batch
-        self.session = _session(path, threads)
-        _check_contract(self.session, path)
+        """`model`: the ONNX file, or its bytes (the Ray engine sends them to machines that lack the file)."""
+        if not isinstance(model, bytes):
+            model = Path(model)
+            if not model.is_file():
+                raise ModelError(f"{model}: model not found; run `python cli.py export` or pass --model")
+        self.path, self.batch = model, batch  # path: a Path, or the bytes themselves
+        self.session = _session(model, threads)
+        _check_contract(self.session, _name(model))
         self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from digits.config import DEFAULT_MODEL
 
@@ -32,7 +33,7 @@ def serve(
     try:
         classifier = Classifier(model, threads=Config.page_threads)
     except DigitsError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     from digits.web import build_page, launch
 
@@ -40,7 +41,8 @@ def serve(
     try:
         served = launch(page, host, port, share)
     except OSError as exc:  # Gradio raises OSError for a port already in use
-        err.print(f"[red]error:[/red] cannot serve on {host}:{port}: {exc}; pass another --port", soft_wrap=True)
+        err.print(f"[red]error:[/red] cannot serve on {host}:{port}: {escape(str(exc))}; pass another --port",
+                  soft_wrap=True)
         raise typer.Exit(1) from None
     err.print(f"digits page: {served.local_url}  (Ctrl-C to stop)", highlight=False, soft_wrap=True)
     if served.share_url:

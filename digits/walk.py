@@ -10,6 +10,10 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+from digits.remote import is_uri
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
 
@@ -18,7 +22,7 @@ IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", "
 class Found:
     """One image file to classify."""
 
-    path: Path  # where to open it
+    path: Path | str  # where to open it: a local path, or a URI (digits/remote.py)
     name: str  # how the output names it: relative to the folder given, forward slashes
 
 
@@ -36,15 +40,25 @@ def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
 
 
-def find_images(inputs: Sequence[Path], recursive: bool = True, stats: WalkStats | None = None) -> Iterator[Found]:
-    """The image files under `inputs`, in input order, each folder's entries in sorted order.
+def find_images(
+    inputs: Sequence[Path | str], recursive: bool = True, stats: WalkStats | None = None
+) -> Iterator[Found]:
+    """The image files under `inputs` (folders, files, URIs), in input order, each folder's entries in sorted order.
 
     A file named directly is always included (the user asked for it), whatever its extension.
     With several inputs, names start with the folder as given, so they stay unique.
     """
     stats = stats if stats is not None else WalkStats()
     seen: set[tuple[int, int]] = set()
-    for top in map(Path, inputs):
+    for top in inputs:
+        if isinstance(top, str) and top.startswith("file://"):  # a local path: walked here, safe from link loops
+            top = Path(url2pathname(urlparse(top).path))
+        if is_uri(top):
+            from digits.remote import list_uri  # pyarrow, only when a URI is given
+
+            yield from list_uri(top, top.rstrip("/") + "/" if len(inputs) > 1 else "", recursive, stats)
+            continue
+        top = Path(top)
         if top.is_dir():
             prefix = top.as_posix().rstrip("/") + "/" if len(inputs) > 1 else ""
             yield from _walk(top, prefix, recursive, stats, seen)

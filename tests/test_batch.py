@@ -11,60 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import ROOT, on_paper, png_header, run_cli
-from PIL import Image
+from conftest import ODD_NAMES, ROOT, run_cli, scan
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
-ODD_NAMES = ["with space.png", "comma,name.png", 'quote"name.png', "ünïcødé 数字.png", "=cmd.png", "-minus.png"]
-
-
-def scan(digit: np.ndarray, scale: float = 3) -> Image.Image:
-    return Image.fromarray(on_paper(digit, (130, 120), (15, 10), scale))
-
-
-@pytest.fixture(scope="module")
-def folder(mnist_test, tmp_path_factory):
-    """good/ (named by true digit), odd/ (odd names), bad/ (hostile), a link loop, and a text file."""
-    root = tmp_path_factory.mktemp("scans")
-    labels = {}
-    (root / "good" / "deeper").mkdir(parents=True)
-    for i in range(12):
-        name = f"good/{i:02d}.{['png', 'JPG', 'jpeg', 'bmp', 'tiff', 'webp'][i % 6]}"
-        scan(mnist_test.images[i]).convert("RGB").save(root / name)
-        labels[name] = int(mnist_test.labels[i])
-    scan(mnist_test.images[12]).save(root / "good/deeper/12.png")
-    labels["good/deeper/12.png"] = int(mnist_test.labels[12])
-    (root / "odd").mkdir()
-    for i, name in enumerate(ODD_NAMES):
-        scan(mnist_test.images[20 + i]).save(root / "odd" / name)
-        labels[f"odd/{name}"] = int(mnist_test.labels[20 + i])
-
-    bad = root / "bad"
-    bad.mkdir()
-    (bad / "empty.png").write_bytes(b"")
-    good_png = io.BytesIO()
-    scan(mnist_test.images[30]).save(good_png, format="PNG")
-    (bad / "truncated.png").write_bytes(good_png.getvalue()[: len(good_png.getvalue()) // 2])
-    (bad / "text.jpg").write_text("this is a text file saved under an image name\n")
-    (bad / "huge.png").write_bytes(png_header(60_000, 60_000))
-    (bad / "broken.png").symlink_to(bad / "no-such-file.png")
-    os.mkfifo(bad / "pipe.png")
-    Image.new("RGBA", (80, 80), (0, 0, 0, 0)).save(bad / "transparent.png")
-    Image.new("L", (80, 80), 255).save(bad / "white.gif")
-    frames = [scan(mnist_test.images[k]).convert("L") for k in (31, 34, 35)]  # distinct, or GIF merges them
-    frames[0].save(bad / "frames.gif", save_all=True, append_images=frames[1:])
-    frames[0].save(bad / "frames.tif", save_all=True, append_images=frames[1:2])
-    sixteen = (np.asarray(scan(mnist_test.images[32]).convert("L"), np.uint16) * 257).astype(np.uint16)
-    Image.fromarray(sixteen).save(bad / "sixteen.png")
-    scan(mnist_test.images[33]).convert("CMYK").save(bad / "cmyk.jpg")
-    labels.update({"bad/frames.gif": int(mnist_test.labels[31]), "bad/frames.tif": int(mnist_test.labels[31]),
-                   "bad/sixteen.png": int(mnist_test.labels[32]), "bad/cmyk.jpg": int(mnist_test.labels[33])})
-
-    (root / "notes.txt").write_text("not an image")
-    (root / "good" / "loop").symlink_to(root)  # a link back up: must not hang the walk
-    return root, labels
 
 
 def read_csv(text: str) -> list[dict]:
@@ -221,15 +171,6 @@ def test_unreadable_file_and_folder(mnist_test, tmp_path):
     assert result.returncode == 3, result.stderr
     assert rows["a.png"]["status"] == "ok" and "permission denied" in rows["secret.png"]["error"]
     assert "folders unreadable" in result.stderr and "locked" in result.stderr
-
-
-@pytest.fixture(scope="module")
-def many(mnist_test, tmp_path_factory):
-    """1,500 scans: enough for a run to be caught half way."""
-    folder = tmp_path_factory.mktemp("many")
-    for i in range(1500):
-        Image.fromarray(on_paper(mnist_test.images[i % 100], (200, 180), (30, 30), 4)).save(folder / f"{i:04d}.png")
-    return folder
 
 
 def start_batch(scans: Path, out: Path) -> subprocess.Popen:

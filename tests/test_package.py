@@ -55,3 +55,11 @@ def test_site_packages_gets_only_digits_and_no_tensorflow(venv):
     assert {t for t in tops if not t.startswith("..")} == {"digits", record.parent.name}  # ../../../bin/digits
     has_tf = run(venv / "bin" / "python", "-c", "import importlib.util as u; print(u.find_spec('tensorflow'))")
     assert has_tf.stdout.strip() == "None"
+
+
+def test_without_the_ray_extra_the_ray_engine_says_how_to_install_it(venv, tmp_path):
+    result = run(venv / "bin" / "digits", "batch", ROOT / "examples" / "scans", "--engine", "ray", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --engine ray needs Ray: pip install 'digits[ray]'"  # [ray] kept, not markup
+    uri = run(venv / "bin" / "digits", "batch", "s3://bucket/scans", cwd=tmp_path)
+    assert uri.returncode == 1 and "reading URIs needs pyarrow" in uri.stderr and "Traceback" not in uri.stderr

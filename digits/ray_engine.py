@@ -1,0 +1,203 @@
+"""`batch --engine ray`: the same files, rows and order as the local engine, run on Ray Data, locally or on a cluster.
+
+The driver lists the files (walk.find_images) and writes the one output file; Ray Data hands the
+names to a pool of actors, each holding one onnxruntime session and running the library's own
+`load` (decode and preprocess, a bad file becoming an error row) and `classify_loaded`, and streams
+the rows back in input order. Ray comes from the `ray` extra.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digits.batch import Engine, classify_loaded, load
+from digits.config import Config
+from digits.errors import DigitsError
+from digits.inference import Classifier
+from digits.output import record
+from digits.remote import is_uri
+from digits.walk import Found
+
+# Ray binds its servers to the node's network address unless it believes it is on a laptop (its setting for
+# macOS and Windows): then every server listens on 127.0.0.1 only. Read when `ray` is first imported.
+LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+RETRIES = 2  # a dead actor is restarted and its batch run again this many times, then the job fails
+INSTALL = "--engine ray needs Ray: pip install 'digits[ray]'"
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _reachable(address: str, seconds: float = 10.0) -> str:
+    """The host of a Ray address ("host:port" or "ray://host:port"), once a TCP connection to it succeeds.
+
+    ray.init retries an address that does not answer forever; this turns that into a one-line error.
+    """
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        raise DigitsError(f"--ray-address {address}: expected HOST:PORT (e.g. 127.0.0.1:6379) or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise DigitsError(f"--ray-address {address}: nothing answers there ({exc.strerror or exc}); start a cluster "
+                          "with `ray start --head`, or leave the address out to start a local Ray") from None
+    return host
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The Ray the job runs on."""
+
+    address: str  # "local": started here for this run, on 127.0.0.1
+    cpus: float  # the cluster's CPUs, which size the actor pool
+    start_seconds: float  # ray.init: starting a local Ray, or connecting
+
+
+@contextmanager
+def ray_cluster(address: str | None = None, cpus: int | None = None) -> Iterator[Cluster]:
+    """Connect to `address` (else RAY_ADDRESS), or start a local Ray on 127.0.0.1; shut down on every exit."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    host = _reachable(address) if address not in (None, "auto") else None  # auto: Ray finds a `ray start` cluster
+    if address is None or host in LOOPBACK_HOSTS:  # a driver of a loopback Ray must be on loopback too
+        os.environ[LOOPBACK_ONLY] = "0"  # also read by the Ray processes started below
+    token = os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").is_file()
+    if address is not None and token and "RAY_AUTH_MODE" not in os.environ:
+        os.environ["RAY_AUTH_MODE"] = "token"  # as Ray does for a cluster it starts: send the token it would use
+    try:
+        import ray
+        from ray._private import ray_constants
+    except ImportError:
+        raise DigitsError(INSTALL) from None
+    if address is None and ray_constants.ENABLE_RAY_CLUSTER:  # ray was imported before, bound to the network
+        raise DigitsError("a local Ray must start in a process that has not imported ray yet; pass --ray-address")
+    start = time.perf_counter()
+    # SIGTERM as Ctrl-C, so that `finally` shuts Ray down: a driver killed outright leaves Ray's agents running
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        try:
+            ray.init(
+                address=address or "local",  # "local": never join a cluster this machine happens to run
+                num_cpus=(cpus or os.cpu_count() or 1) if address is None else None,
+                include_dashboard=False,
+                logging_level=logging.ERROR,
+                log_to_driver=False,
+            )
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise DigitsError(f"--ray-address {address}: cannot connect ({first}); check the address, and "
+                              "RAY_AUTH_TOKEN if the cluster uses token authentication") from None
+        import ray.data
+
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # rows in input order, as the local engine writes them
+        context.enable_progress_bars = False  # the CLI draws its own
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        seconds = time.perf_counter() - start
+        yield Cluster(address or "local", ray.cluster_resources().get("CPU", 1.0), seconds)
+    finally:
+        ray.shutdown()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def pool(cpus: float, actors: int = 0) -> tuple[int, float]:
+    """(actors, CPUs each): one actor per CPU by default, claiming together one CPU less than the cluster has.
+
+    Actors that claim every CPU leave none for Ray Data's own tasks, and the job waits forever
+    (ray-project/ray#44687); the actors still use every core, as the claim is bookkeeping only.
+    """
+    actors = actors or max(1, int(cpus))
+    return actors, max(0.05, min(1.0, (cpus - 1) / actors))
+
+
+class Reader:
+    """A Ray actor: one onnxruntime session; a batch of file names in, their output rows (JSON) out, in order."""
+
+    def __init__(self, model: list, cfg: Config, probabilities: bool):
+        import ray
+
+        # [ref to the model's bytes]: a ref inside a list is not resolved by Ray; the actor fetches it itself, so a
+        # restarted actor fetches it again from the driver instead of needing its lost constructor arguments
+        self.classifier = Classifier(ray.get(model[0]), cfg.batch_threads, cfg.model_batch)
+        self.cfg, self.probabilities = cfg, probabilities
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        found = [Found(path, name) for path, name in zip(batch["path"].tolist(), batch["name"].tolist(), strict=True)]
+        loaded = [(f, load(f.path, self.cfg.max_pixels, self.cfg.numbers)) for f in found]
+        results = classify_loaded(loaded, self.classifier, self.cfg)
+        rows = [json.dumps(record(r, self.probabilities, self.cfg.numbers)) for r in results]
+        return {"row": np.array(rows, dtype=object)}
+
+
+def ray_rows(
+    found: Iterable[Found], model: Path, cfg: Config, probabilities: bool, cluster: Cluster
+) -> Iterator[dict]:
+    """Every file's output row, in input order, classified by a pool of Reader actors."""
+    import pyarrow as pa
+    import ray
+    import ray.data
+    from ray.exceptions import RayError
+
+    # names only, in blocks of one model batch; absolute paths: actors do not share the driver's folder
+    blocks, paths, names = [], [], []
+    for f in found:
+        paths.append(f.path if is_uri(f.path) else str(Path(f.path).absolute()))
+        names.append(f.name)
+        if len(paths) == cfg.batch:
+            blocks.append(pa.table({"path": paths, "name": names}))
+            paths, names = [], []
+    if paths:
+        blocks.append(pa.table({"path": paths, "name": names}))
+    if not blocks:
+        return
+    actors, cpus = pool(cluster.cpus, min(cfg.workers or max(1, int(cluster.cpus)), len(blocks)))
+    model_ref = ray.put(Path(model).read_bytes())  # once, for every actor on every node (kept alive by this frame)
+    names = ray.data.from_arrow(blocks)  # copied into the object store: the driver keeps only references
+    del blocks
+    with warnings.catch_warnings():  # ray_remote_args: deprecated in 2.60, yet still the only way to bound retries
+        warnings.simplefilter("ignore", DeprecationWarning)
+        rows = names.map_batches(
+            Reader,
+            fn_constructor_kwargs={"model": [model_ref], "cfg": cfg, "probabilities": probabilities},
+            batch_size=cfg.batch,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=actors),
+            num_cpus=cpus,
+            max_restarts=RETRIES,  # Ray Data's default is forever: a file that kills its actor would hang the job
+            max_task_retries=RETRIES,
+        )
+    try:
+        for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
+            for line in batch["row"]:
+                yield json.loads(line)
+    except RayError as exc:
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise DigitsError(f"the Ray job failed ({first}); no output was written") from None
+
+
+@contextmanager
+def ray_engine(model: Path, cfg: Config, probabilities: bool, address: str | None = None) -> Iterator[Engine]:
+    """The Ray engine for run_batch, on a cluster that lives as long as the block."""
+    Classifier(model)  # a missing or wrong model: the local engine's one-line error, before any cluster starts
+    with ray_cluster(address) as cluster:
+        yield lambda found: ray_rows(found, model, cfg, probabilities, cluster)

@@ -1,0 +1,120 @@
+"""Image files behind URIs (s3://, gs://, or an fsspec protocol): listed and read through pyarrow.fs.
+
+pyarrow comes with the `ray` extra; S3 and GCS are built into pyarrow (credentials as their SDKs
+find them: environment, config files, instance roles); other protocols go through fsspec when its
+package for them is installed (e.g. `adlfs` for az://). Folders are listed the way `walk.py` lists
+local ones: sorted, image extensions only, names relative to the URI given.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from digits.errors import DigitsError, ImageError
+
+if TYPE_CHECKING:
+    from digits.walk import Found, WalkStats
+
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def is_uri(name: object) -> bool:
+    """True for 'scheme://...' strings (a local path, even 'C://x', is never one)."""
+    return isinstance(name, str) and URI.match(name) is not None
+
+
+@functools.lru_cache(maxsize=16)
+def _filesystem(root: str):
+    """(pyarrow filesystem, path prefix) for a URI's scheme and host, made once per process (an S3 client is slow)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.fs as pafs
+    except ImportError:
+        raise DigitsError(f"{root}: reading URIs needs pyarrow: pip install 'digits[ray]'") from None
+    try:
+        return pafs.FileSystem.from_uri(root)[0]
+    except pa.ArrowInvalid as first:  # a scheme pyarrow lacks: try fsspec
+        try:
+            import fsspec
+
+            fs = fsspec.core.url_to_fs(root)[0]
+        except Exception:
+            message = f"{root}: no filesystem for this URI ({first}); install the fsspec package for it"
+            raise DigitsError(message) from None
+        return pafs.PyFileSystem(pafs.FSSpecHandler(fs))
+    except Exception as exc:  # S3 resolves the bucket's region here: no network, no such bucket
+        raise DigitsError(f"{root}: cannot open it ({_first_line(exc)})") from None
+
+
+def _split(uri: str) -> tuple[object, str]:
+    scheme, rest = uri.split("://", 1)
+    host = rest.split("/", 1)[0]
+    return _filesystem(f"{scheme}://{host}"), rest
+
+
+def list_uri(uri: str, prefix: str, recursive: bool, stats: WalkStats) -> Iterator[Found]:
+    """The image files under a URI folder (or the URI itself if it is a file), sorted by path."""
+    from digits.walk import Found, is_image_name
+
+    fs, path = _split(uri)  # first: it says how to install pyarrow when it is missing
+    import pyarrow.fs as pafs
+
+    try:
+        info = fs.get_file_info(path)
+        if info.type == pafs.FileType.File:
+            yield Found(uri, uri)
+            return
+        if info.type != pafs.FileType.Directory:
+            yield Found(uri, uri)  # the reader says "file not found", as for a local name
+            return
+        listed = fs.get_file_info(pafs.FileSelector(path, recursive=recursive))
+    except Exception:  # no such bucket, no credentials, no network: noted like an unreadable folder
+        stats.unreadable.append(uri)
+        return
+    base = uri.rstrip("/") + "/"
+    root = path.rstrip("/") + "/"
+    for entry in sorted((e for e in listed if e.type == pafs.FileType.File), key=lambda e: e.path):
+        relative = entry.path[len(root):] if entry.path.startswith(root) else entry.base_name
+        if is_image_name(entry.base_name):
+            yield Found(base + relative, prefix + relative)
+        else:
+            stats.skipped += 1
+
+
+def read_uri(uri: str, max_bytes: int) -> bytes:
+    """The bytes of the file at `uri`, or ImageError naming what went wrong (missing, refused, too big)."""
+    try:
+        fs, path = _split(uri)
+        with fs.open_input_file(path) as f:
+            size = f.size()
+            if size > max_bytes:
+                raise ImageError(f"{size:,} bytes is above the {max_bytes:,} allowed for one image; downscale it first")
+            return f.read()
+    except ImageError:
+        raise
+    except DigitsError as exc:  # on a worker without pyarrow or without the filesystem: a row per file, as locally
+        raise ImageError(str(exc)) from None
+    except FileNotFoundError:
+        raise ImageError("file not found") from None
+    except Exception as exc:  # pyarrow raises OSError subclasses with the store's own message
+        if _missing(uri):
+            raise ImageError("file not found (no such object or bucket)") from None
+        raise ImageError(f"cannot read the file: {_first_line(exc)}") from None
+
+
+def _missing(uri: str) -> bool:
+    import pyarrow.fs as pafs
+
+    try:
+        fs, path = _split(uri)
+        return fs.get_file_info(path.rstrip("/")).type == pafs.FileType.NotFound
+    except Exception:
+        return False
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__

@@ -1,0 +1,229 @@
+"""`batch --engine ray` on a real local Ray: the same rows as the local engine, loopback only, nothing left behind.
+
+One Ray cluster, started by the engine's own code in a subprocess, serves the tests that pass --ray-address;
+every CLI run has a timeout, so a hang fails the test instead of blocking CI.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+
+pytest.importorskip("ray", reason="the `ray` extra (in `dev`) is not installed")
+
+TIMEOUT = 120  # seconds for one CLI run; a local Ray starts in under 10 here
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        children.setdefault(int(fields["PPid"]), []).append(int(status.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    return {p for p in pids if Path(f"/proc/{p}").exists() and "(Z)" not in Path(f"/proc/{p}/stat").read_text()}
+
+
+def listening(pids: set[int]) -> set[str]:
+    """The local addresses on which these processes accept TCP connections ("127.0.0.1", "0.0.0.0", ...)."""
+    inodes = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    addresses = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            parts = line.split()
+            if parts[3] == "0A" and parts[9] in inodes:  # 0A: LISTEN
+                hexaddr = parts[1].split(":")[0]
+                raw = bytes.fromhex(hexaddr)
+                if len(raw) == 4:
+                    addresses.add(".".join(str(b) for b in raw[::-1]))
+                else:  # IPv6 in four little-endian words; ::ffff:a.b.c.d carries IPv4 in the last
+                    words = [raw[i : i + 4][::-1] for i in range(0, 16, 4)]
+                    v6 = b"".join(words)
+                    addresses.add(".".join(map(str, v6[12:])) if v6[:12] == b"\0" * 10 + b"\xff\xff" else v6.hex())
+    return addresses
+
+
+@pytest.fixture(scope="module")
+def s3(folder):
+    """A local S3 server (moto's) on 127.0.0.1 holding odd/ of the hostile folder, and the environment to reach it."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
+    client = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    client.create_bucket(Bucket="scans")
+    for path in sorted((folder[0] / "odd").iterdir()):
+        client.upload_file(str(path), "scans", f"odd/{path.name}")
+    client.put_object(Bucket="scans", Key="odd/deeper/text.png", Body=b"not an image")
+    yield env
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(s3):
+    """(address, process): a local Ray started by digits.ray_engine.ray_cluster in its own process.
+
+    Its workers get the S3 server's settings from their environment, as a real cluster's workers get
+    credentials from theirs: the driver's are never shipped to them.
+    """
+    code = (
+        "import sys\n"
+        "from digits.ray_engine import ray_cluster\n"
+        "with ray_cluster(cpus=2):\n"
+        "    import ray\n"
+        "    print(ray.get_runtime_context().gcs_address, flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, env=s3)
+    try:
+        address = process.stdout.readline().strip()
+        assert address.startswith("127.0.0.1:"), address
+        yield address, process
+    finally:
+        below = descendants(process.pid)
+        process.stdin.close()  # the with-block ends: ray.shutdown()
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while alive(below) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive(below), "Ray processes left behind"
+
+
+def ray_cli(address: str, *args) -> subprocess.CompletedProcess:
+    return run_cli("batch", *args, "--engine", "ray", "--ray-address", address, timeout=TIMEOUT)
+
+
+def test_a_local_ray_listens_on_loopback_only(cluster):
+    _, process = cluster
+    addresses = listening(descendants(process.pid) | {process.pid})
+    assert addresses and addresses <= {"127.0.0.1"}, addresses
+
+
+def test_same_rows_as_the_local_engine_on_hostile_files(cluster, folder, tmp_path):
+    root, _ = folder
+    local = run_cli("batch", root, "--probabilities", "--out", tmp_path / "local.csv")
+    ray = ray_cli(cluster[0], root, "--probabilities", "--out", tmp_path / "ray.csv")
+    assert (local.returncode, ray.returncode) == (3, 3), ray.stderr[-2000:]
+    assert (tmp_path / "ray.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    assert "Traceback" not in ray.stderr and "error  " in ray.stderr  # the summary table, as the local engine's
+
+
+def test_same_numbers_and_uris_as_the_local_engine(cluster, folder, tmp_path):
+    """--numbers, and a folder named as a file:// URI: same rows, names relative to the URI."""
+    odd = folder[0] / "odd"  # names with spaces, quotes, commas and non-ASCII: percent-encoded in the URI
+    local = run_cli("batch", odd, "--numbers", "--out", tmp_path / "local.csv")
+    ray = ray_cli(cluster[0], odd.as_uri(), "--numbers", "--out", tmp_path / "ray.csv")
+    assert (local.returncode, ray.returncode) == (0, 0), ray.stderr[-2000:]
+    assert (tmp_path / "ray.csv").read_text() == (tmp_path / "local.csv").read_text()
+
+
+def test_a_killed_actor_is_restarted_and_no_row_is_lost(cluster, many, tmp_path):
+    local = run_cli("batch", many, "--out", tmp_path / "local.csv")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(many), "--out",
+                                str(tmp_path / "ray.csv"), "--engine", "ray", "--ray-address", cluster[0]],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    deadline = time.monotonic() + TIMEOUT
+    victim = None
+    while victim is None and run.poll() is None and time.monotonic() < deadline:
+        for pid in descendants(cluster[1].pid):
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"ray::MapWorker(MapBatches(Reader))") and b"IDLE" not in title:
+                victim = pid
+                break
+        time.sleep(0.05)
+    assert victim is not None, "the run ended before an actor could be killed"
+    os.kill(victim, signal.SIGKILL)
+    _, stderr = run.communicate(timeout=TIMEOUT)
+    assert run.returncode == 0, stderr[-2000:]
+    assert (tmp_path / "ray.csv").read_text() == (tmp_path / "local.csv").read_text()
+    assert local.returncode == 0
+
+
+def test_ctrl_c_stops_a_local_ray_and_leaves_no_process_and_no_file(many, tmp_path):
+    out = tmp_path / "preds.csv"
+    out.write_text("earlier results\n")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:  # its own process group, as a terminal runs it: Ctrl-C reaches every process in it
+        run = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(many), "--out", str(out),
+                                "--engine", "ray"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    deadline = time.monotonic() + TIMEOUT
+    while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in tmp_path.iterdir()):
+        assert run.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
+        time.sleep(0.05)
+    below = descendants(run.pid)
+    os.killpg(run.pid, signal.SIGINT)
+    _, stderr = run.communicate(timeout=TIMEOUT)
+    assert run.returncode == 130, stderr[-2000:]
+    assert stderr.strip().splitlines()[-1] == f"interrupted; {out} left as it was"
+    assert out.read_text() == "earlier results\n" and [p.name for p in tmp_path.iterdir()] == ["preds.csv"]
+    deadline = time.monotonic() + 30
+    while alive(below) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(below), "Ray processes left behind"
+
+
+def test_an_address_where_nothing_answers_is_one_line_not_a_hang():
+    result = run_cli("batch", ROOT / "examples" / "scans", "--engine", "ray", "--ray-address", "127.0.0.1:9",
+                     timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "nothing answers there" in result.stderr
+
+
+def test_s3_uris_give_the_rows_of_a_local_folder_on_both_engines(cluster, folder, s3, tmp_path):
+    odd = tmp_path / "odd"
+    shutil.copytree(folder[0] / "odd", odd)
+    (odd / "deeper").mkdir()
+    (odd / "deeper" / "text.png").write_bytes(b"not an image")
+    local = run_cli("batch", odd, "--out", tmp_path / "local.csv")
+    for engine in ("local", "ray"):
+        where = ["--engine", "ray", "--ray-address", cluster[0]] if engine == "ray" else []
+        result = run_cli("batch", "s3://scans/odd/", *where, "--out", tmp_path / f"{engine}-s3.csv", env=s3,
+                         timeout=TIMEOUT)
+        assert (local.returncode, result.returncode) == (3, 3), result.stderr[-2000:]
+        assert (tmp_path / f"{engine}-s3.csv").read_text() == (tmp_path / "local.csv").read_text()
+    missing = run_cli("batch", "s3://scans/odd/no-such.png", "s3://no-bucket/x.png", "--out", "-", env=s3)
+    assert missing.returncode == 3 and missing.stdout.count("file not found") == 2, missing.stdout
