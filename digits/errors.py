@@ -6,6 +6,12 @@ EXIT_USAGE = 2  # Typer's own code for a bad option or argument
 EXIT_PARTIAL = 3  # the run finished, but some images could not be read (each is reported)
 
 
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """A third-party exception's first line, cut to `limit` characters (its type name when it says nothing)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__
+
+
 class DigitsError(Exception):
     """A user-facing problem; the message names the thing and the fix, in one line."""
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from digits import contract
 from digits.config import DEFAULT_MODEL, Config
-from digits.errors import ModelError
+from digits.errors import ModelError, first_line
 from digits.preprocess import Preprocessed, preprocess
 
 
@@ -50,9 +50,8 @@ def _session(model: Path | bytes, threads: int):
         source = model if isinstance(model, bytes) else str(model)
         return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own types for corrupt protobufs and bad graphs
-        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         fix = "run `python cli.py export` or pass --model"
-        raise ModelError(f"{_name(model)}: not a valid ONNX model ({first}); {fix}") from None
+        raise ModelError(f"{_name(model)}: not a valid ONNX model ({first_line(exc)}); {fix}") from None
 
 
 def _name(model: Path | bytes) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from digits.batch import Engine, classify_loaded, load
 from digits.config import Config
-from digits.errors import DigitsError
+from digits.errors import DigitsError, first_line
 from digits.inference import Classifier
 from digits.output import record
 from digits.remote import is_uri
@@ -36,8 +36,6 @@ from digits.walk import Found
 LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 RETRIES = 2  # a dead actor is restarted and its batch run again this many times, then the job fails
 INSTALL = "--engine ray needs Ray: pip install 'digits[ray]'"
-
-
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -99,9 +97,8 @@ def ray_cluster(address: str | None = None, cpus: int | None = None) -> Iterator
                 log_to_driver=False,
             )
         except (ConnectionError, ValueError, RuntimeError) as exc:
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            raise DigitsError(f"--ray-address {address}: cannot connect ({first}); check the address, and "
-                              "RAY_AUTH_TOKEN if the cluster uses token authentication") from None
+            raise DigitsError(f"--ray-address {address}: cannot connect ({first_line(exc, 200)}); check the address, "
+                              "and RAY_AUTH_TOKEN if the cluster uses token authentication") from None
         import ray.data
 
         context = ray.data.DataContext.get_current()
@@ -191,8 +188,7 @@ def ray_rows(
             for line in batch["row"]:
                 yield json.loads(line)
     except RayError as exc:
-        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise DigitsError(f"the Ray job failed ({first}); no output was written") from None
+        raise DigitsError(f"the Ray job failed ({first_line(exc, 300)}); no output was written") from None
 
 
 @contextmanager

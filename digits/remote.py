@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from digits.errors import DigitsError, ImageError
+from digits.errors import DigitsError, ImageError, first_line
 
 if TYPE_CHECKING:
     from digits.walk import Found, WalkStats
@@ -28,7 +28,7 @@ def is_uri(name: object) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _filesystem(root: str):
-    """(pyarrow filesystem, path prefix) for a URI's scheme and host, made once per process (an S3 client is slow)."""
+    """The pyarrow filesystem for a URI's scheme and host, made once per process (an S3 client is slow)."""
     try:
         import pyarrow as pa
         import pyarrow.fs as pafs
@@ -46,7 +46,7 @@ def _filesystem(root: str):
             raise DigitsError(message) from None
         return pafs.PyFileSystem(pafs.FSSpecHandler(fs))
     except Exception as exc:  # S3 resolves the bucket's region here: no network, no such bucket
-        raise DigitsError(f"{root}: cannot open it ({_first_line(exc)})") from None
+        raise DigitsError(f"{root}: cannot open it ({first_line(exc)})") from None
 
 
 def _split(uri: str) -> tuple[object, str]:
@@ -64,11 +64,8 @@ def list_uri(uri: str, prefix: str, recursive: bool, stats: WalkStats) -> Iterat
 
     try:
         info = fs.get_file_info(path)
-        if info.type == pafs.FileType.File:
+        if info.type != pafs.FileType.Directory:  # a file, or nothing: the reader says "file not found", as locally
             yield Found(uri, uri)
-            return
-        if info.type != pafs.FileType.Directory:
-            yield Found(uri, uri)  # the reader says "file not found", as for a local name
             return
         listed = fs.get_file_info(pafs.FileSelector(path, recursive=recursive))
     except Exception:  # no such bucket, no credentials, no network: noted like an unreadable folder
@@ -102,7 +99,7 @@ def read_uri(uri: str, max_bytes: int) -> bytes:
     except Exception as exc:  # pyarrow raises OSError subclasses with the store's own message
         if _missing(uri):
             raise ImageError("file not found (no such object or bucket)") from None
-        raise ImageError(f"cannot read the file: {_first_line(exc)}") from None
+        raise ImageError(f"cannot read the file: {first_line(exc)}") from None
 
 
 def _missing(uri: str) -> bool:
@@ -113,8 +110,3 @@ def _missing(uri: str) -> bool:
         return fs.get_file_info(path.rstrip("/")).type == pafs.FileType.NotFound
     except Exception:
         return False
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:160] if text else type(exc).__name__

@@ -22,11 +22,6 @@ class FileResult:
     error: str = ""  # what went wrong, for status "error"
     note: str = ""  # e.g. "first of 3 frames"
 
-    @property
-    def read(self) -> bool:
-        """Whether a digit (or number) was read: a prediction is written (ok or low_confidence)."""
-        return self.status in (OK, LOW_CONFIDENCE)
-
 
 def status_of(prediction: Prediction | NumberReading, min_confidence: float) -> str:
     """ok, low_confidence or blank for a readable image."""

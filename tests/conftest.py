@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -52,6 +54,26 @@ def run_cli(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedP
         [sys.executable, str(ROOT / "cli.py"), *map(str, args)],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kwargs,
     )
+
+
+def start_cli(*args, **kwargs) -> subprocess.Popen:
+    """`python cli.py ARGS` started in the background, output piped, with Ctrl-C handled as at a terminal."""
+    # tests started in the background (`pytest &`) ignore SIGINT, and the CLI would inherit that; while a handler is
+    # set here instead, the CLI starts with the default, as exec resets handlers
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *map(str, args)], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def wait_for_rows(process: subprocess.Popen, folder: Path, timeout: float = 60) -> None:
+    """Return once rows are streaming into a temporary output file in `folder`: the run is half way."""
+    deadline = time.monotonic() + timeout
+    while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in folder.iterdir()):
+        assert process.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
+        time.sleep(0.02)
 
 
 def on_paper(digit: np.ndarray, size: tuple[int, int], at: tuple[int, int], scale: float = 1.0) -> np.ndarray:

@@ -8,11 +8,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import ODD_NAMES, ROOT, run_cli, scan
+from conftest import ODD_NAMES, ROOT, run_cli, scan, start_cli, wait_for_rows
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
 
@@ -175,18 +174,8 @@ def test_unreadable_file_and_folder(mnist_test, tmp_path):
 
 def start_batch(scans: Path, out: Path) -> subprocess.Popen:
     """The CLI writing to `out`, returned once rows are streaming into its temporary file."""
-    # Ctrl-C as at a terminal: tests started in the background (`pytest &`) ignore SIGINT, and the CLI would inherit
-    # that; while a handler is set here instead, the CLI starts with the default, as exec resets handlers
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(scans), "--out", str(out)],
-                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    deadline = time.monotonic() + 60
-    while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in out.parent.iterdir()):
-        assert process.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
-        time.sleep(0.02)
+    process = start_cli("batch", scans, "--out", out)
+    wait_for_rows(process, out.parent)
     return process
 
 

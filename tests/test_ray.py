@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, start_cli, wait_for_rows
 
 pytest.importorskip("ray", reason="the `ray` extra (in `dev`) is not installed")
 
@@ -153,13 +153,7 @@ def test_same_numbers_and_uris_as_the_local_engine(cluster, folder, tmp_path):
 
 def test_a_killed_actor_is_restarted_and_no_row_is_lost(cluster, many, tmp_path):
     local = run_cli("batch", many, "--out", tmp_path / "local.csv")
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        run = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(many), "--out",
-                                str(tmp_path / "ray.csv"), "--engine", "ray", "--ray-address", cluster[0]],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    run = start_cli("batch", many, "--out", tmp_path / "ray.csv", "--engine", "ray", "--ray-address", cluster[0])
     deadline = time.monotonic() + TIMEOUT
     victim = None
     while victim is None and run.poll() is None and time.monotonic() < deadline:
@@ -183,17 +177,9 @@ def test_a_killed_actor_is_restarted_and_no_row_is_lost(cluster, many, tmp_path)
 def test_ctrl_c_stops_a_local_ray_and_leaves_no_process_and_no_file(many, tmp_path):
     out = tmp_path / "preds.csv"
     out.write_text("earlier results\n")
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:  # its own process group, as a terminal runs it: Ctrl-C reaches every process in it
-        run = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(many), "--out", str(out),
-                                "--engine", "ray"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    deadline = time.monotonic() + TIMEOUT
-    while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in tmp_path.iterdir()):
-        assert run.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
-        time.sleep(0.05)
+    # its own process group, as a terminal runs it: Ctrl-C reaches every process in it
+    run = start_cli("batch", many, "--out", out, "--engine", "ray", start_new_session=True)
+    wait_for_rows(run, tmp_path, TIMEOUT)
     below = descendants(run.pid)
     os.killpg(run.pid, signal.SIGINT)
     _, stderr = run.communicate(timeout=TIMEOUT)
