@@ -29,7 +29,9 @@ CHROMIUM_FLAGS = [
 ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 SEVEN = [[(0.25, 0.18), (0.75, 0.18), (0.42, 0.85)]]
 TWO = [[(0.3, 0.3), (0.4, 0.18), (0.55, 0.15), (0.68, 0.22), (0.7, 0.36), (0.6, 0.52), (0.3, 0.82), (0.74, 0.8)]]
-ZERO = [[(0.5 + 0.2 * math.sin(t * math.pi / 12), 0.5 - 0.32 * math.cos(t * math.pi / 12)) for t in range(25)]]
+ZERO = [[(0.5 + 0.2 * math.sin(t * math.pi / 6), 0.5 - 0.32 * math.cos(t * math.pi / 6)) for t in range(13)]]
+FOUR_LEFT = [[(0.35, 0.15), (0.3, 0.55), (0.75, 0.55)]]  # drawn after ONE, the pad reads 4; undone, 1 again
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 
 
 def free_port() -> int:
@@ -42,9 +44,9 @@ def free_port() -> int:
 class App:
     """A server process started from a command line; its stderr is collected line by line."""
 
-    def __init__(self, command: list[str], ready: str, timeout: float):
-        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    def __init__(self, command: list[str], ready: str, timeout: float, cwd: Path = ROOT, env: dict | None = None):
+        self.process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, env=env or {**os.environ, "NO_COLOR": "1"})
         self.lines: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()
         deadline = time.monotonic() + timeout
@@ -89,14 +91,16 @@ def chromium(playwrights: str) -> str | None:
 
 
 @contextmanager
-def chromium_page(url: str, width: int = 1200, height: int = 900) -> Iterator[tuple[object, list[str]]]:
-    """A Playwright page of Chromium opened at `url`; yields (page, every URL the page requested)."""
+def chromium_page(url: str, width: int = 1200, height: int = 900, phone: bool = False
+                  ) -> Iterator[tuple[object, list[str]]]:
+    """A Playwright page of Chromium opened at `url` (a 390x844 touch phone if `phone`); yields (page, every URL
+    the page requested)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(p.chromium.executable_path), args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(**PHONE) if phone else browser.new_page(viewport={"width": width, "height": height})
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
             page.goto(url, wait_until="networkidle")
@@ -117,17 +121,47 @@ def beside(*digits: list[list[tuple[float, float]]]) -> list[list[tuple[float, f
             for k, strokes in enumerate(digits) for stroke in strokes]
 
 
+def ready(page, pad: str = "#sketch") -> dict:
+    """Wait until a sketchpad is on screen with its pen on (page.js picks it, no click needed); its canvas's box."""
+    pen_on = "pad => document.querySelector(`${pad} .toolbar-wrap button`)?.classList.contains('highlight')"
+    page.wait_for_function(pen_on, arg=pad, timeout=60_000)
+    return canvas(page, pad).bounding_box()
+
+
+def steps(stroke: list[tuple[float, float]]) -> int:
+    """Moves per segment, about 6 per stroke: the pad draws straight between moves, and each move redraws the
+    canvas (half a second in software rendering)."""
+    return max(1, 6 // (len(stroke) - 1))
+
+
 def draw(page, strokes: list[list[tuple[float, float]]], pad: str = "#sketch") -> None:
-    """Draw strokes on a sketchpad with the mouse; the brush tool is picked first (an overlay blocks it)."""
-    page.locator(f"{pad} button[aria-label='Brush']").click()
-    box = canvas(page, pad).bounding_box()
+    """Draw strokes on a sketchpad with the mouse, as a first-time visitor would: no tool picked first."""
+    box = ready(page, pad)
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
     for stroke in strokes:
         page.mouse.move(*at(*stroke[0]))
         page.mouse.down()
         for point in stroke[1:]:
-            page.mouse.move(*at(*point), steps=6)
+            page.mouse.move(*at(*point), steps=steps(stroke))
         page.mouse.up()
+
+
+def touch(page, strokes: list[list[tuple[float, float]]], pad: str = "#sketch") -> None:
+    """Draw strokes with a finger: real touch events (Chrome DevTools Protocol), one touch per stroke."""
+    box = ready(page, pad)
+    at = lambda x, y: {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+    cdp = page.context.new_cdp_session(page)
+    try:
+        for stroke in strokes:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at(*stroke[0])]})
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+                n = steps(stroke)
+                for k in range(1, n + 1):
+                    point = at(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n)
+                    cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
 
 
 def top_label(page) -> str:
@@ -143,8 +177,13 @@ READINGS = {  # where the page shows what it read, as a JS expression
 }
 
 
-def wait_for_reading(page, expected: str, which: str = "digit", timeout_ms: float = 120_000) -> str:
-    """Wait until the page shows `expected` as read (readings also arrive mid-stroke); return what it shows.
+MESSAGES = {"digit": "#message", "number": "#number-message"}  # the reading in words, with its confidence
+
+
+def wait_for_reading(page, expected: str, which: str = "digit", timeout_ms: float = 120_000,
+                     quiet_ms: float = 1000) -> str:
+    """Wait until the page shows `expected` as read and no new reading has come for `quiet_ms` (a reading of a
+    stroke still being drawn can come first, and the finished stroke's reading after it); return the reading.
 
     On timeout, returns the last reading instead of raising, so the caller's assert says what was read.
     """
@@ -152,4 +191,10 @@ def wait_for_reading(page, expected: str, which: str = "digit", timeout_ms: floa
         page.wait_for_function(f"expected => {READINGS[which]} === expected", arg=expected, timeout=timeout_ms)
     except Exception:  # Playwright's TimeoutError: fall through to report what the page shows
         pass
-    return page.evaluate(f"() => {READINGS[which]}")
+    shown = f"() => [{READINGS[which]}, document.querySelector('{MESSAGES[which]}').innerText]"  # with its confidence
+    last, quiet = page.evaluate(shown), 0.0
+    while quiet < quiet_ms:
+        page.wait_for_timeout(250)
+        now = page.evaluate(shown)
+        last, quiet = now, (quiet + 250 if now == last else 0.0)
+    return last[0]

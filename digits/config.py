@@ -7,9 +7,22 @@ from dataclasses import asdict, dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
-MODELS_DIR = Path(str(files("digits.models")))  # the repo's models/, which the build maps into the package
+
+def _bundled(folder: str) -> Path:
+    """The repo's models/ or examples/, which the build maps into the package as digits.models / digits.examples.
+
+    A checkout that was never installed (a Hugging Face Space runs `python app_gradio.py` from one) reads the
+    checkout's own folder.
+    """
+    try:
+        return Path(str(files(f"digits.{folder}")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / folder
+
+
+MODELS_DIR = _bundled("models")
 DEFAULT_MODEL = Path(os.environ.get("DIGITS_MODEL") or MODELS_DIR / "digits.onnx")  # --model overrides both
-EXAMPLES_DIR = Path(str(files("digits.examples"))) / "scans"  # the bundled example scans, likewise
+EXAMPLES_DIR = _bundled("examples") / "scans"  # the bundled example scans
 # training, export and evaluation read and write the working folder's models/ (the repo's, run from a checkout),
 # never the installed package
 TRAIN_DIR = Path("models")

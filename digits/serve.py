@@ -1,5 +1,7 @@
 """The page's launcher: `digits app` or `python app_gradio.py` [--share] [--host H] [--port P] [--model PATH].
 
+--host and --port default to GRADIO_SERVER_NAME and GRADIO_SERVER_PORT when set (as on a Hugging Face Space).
+
 Thin by design: parse, build the page from the library (`digits/web.py`), serve until Ctrl-C.
 Exit codes: 0 after Ctrl-C; 1 fatal (no model, port in use); 2 usage.
 """
@@ -21,8 +23,9 @@ err = Console(stderr=True)
 
 def serve(
     share: Annotated[bool, typer.Option("--share", help="Also ask Gradio for a public link (needs internet).")] = False,
-    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 opens it to your network.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 7860,
+    host: Annotated[str, typer.Option(envvar="GRADIO_SERVER_NAME",  # a Hugging Face Space sets both variables
+                                      help="Interface to bind; 0.0.0.0 opens it to your network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="GRADIO_SERVER_PORT", min=1, max=65535, help="Port to serve on.")] = 7860,
     model: Annotated[Path, typer.Option(help="ONNX model to use.")] = DEFAULT_MODEL,
 ) -> None:
     """Serve the page: draw or upload a digit and see what the model reads."""

@@ -34,6 +34,22 @@ EXAMPLES = [EXAMPLES_DIR / name for name in ("2_0.jpg", "3_1.png", "5_2.webp", "
 ZOOM = 8  # the 28x28 input is shown as 224x224, each pixel a crisp square
 MAX_FILES = 200  # one request of "several images"; a folder of thousands belongs to `cli.py batch`
 
+# The pads: Gradio's image editor made a plain pen (page.js keeps its brush on, page.css hides its tools), each as
+# big as its canvas at 100% plus the editor's margins, or the screen's width when narrower.
+PAD = 256  # the canvas height, px; the digit pad is square
+WIDE = 5 * PAD // 2  # the number pad's canvas width
+MARGIN = 31  # the editor keeps 30 px and a border around the canvas
+PEN = 9  # the pen's radius, px: a stroke a fourteenth of the pad wide, like MNIST's pen on its 20 px box
+UNDO = "() => document.querySelector('#{pad} .top-panel .separator + button').click()"  # the editor's own undo
+ASSETS = Path(__file__).parent
+SIZES = f"""
+#sketch, .pad-buttons {{ max-width: {PAD + 2 * MARGIN}px; }}
+#number-sketch, .pad-buttons.number {{ max-width: {WIDE + 2 * MARGIN}px; }}
+#sketch {{ aspect-ratio: 1 / 1; }}
+#number-sketch {{ aspect-ratio: {WIDE + 2 * MARGIN} / {PAD + 2 * MARGIN}; }}
+@media (max-width: {WIDE + 2 * MARGIN + 64}px) {{ #number-sketch {{ aspect-ratio: 2 / 1; }} }}
+"""  # on a phone the number pad's fixed margins take more of its height: less wide, its canvas fills the width
+
 Shown = tuple[dict[str, float] | None, np.ndarray | None, str]  # (top-3 label, what the model sees, message)
 
 
@@ -60,12 +76,27 @@ def label_value(prediction: Prediction) -> dict[str, float] | None:
     return None if prediction.blank else {str(d): round(q, 4) for d, q in prediction.top(3)}
 
 
-def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Shown:
-    """Sketchpad value {"background", "layers", "composite": (H, W, 4) uint8 RGBA} -> what to show."""
+def drawn(value: dict | None) -> np.ndarray | None:
+    """A sketchpad's value -> its (H, W, 4) uint8 RGBA composite; None when nothing is drawn.
+
+    Nothing is drawn when the pad is cleared (no composite) or every stroke was undone (a plain white composite
+    over layers without ink).
+    """
     composite = (value or {}).get("composite")
     if composite is None or not np.asarray(composite).any():
+        return None
+    layers = [np.asarray(layer) for layer in value.get("layers") or []]
+    if layers and all(layer.ndim == 3 and layer.shape[2] == 4 and not layer[..., 3].any() for layer in layers):
+        return None
+    return np.asarray(composite)
+
+
+def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Shown:
+    """Sketchpad value {"background", "layers", "composite": (H, W, 4) uint8 RGBA} -> what to show."""
+    composite = drawn(value)
+    if composite is None:
         return None, None, PROMPT
-    return shown(classifier.predict([np.asarray(composite)])[0], cfg.min_confidence)
+    return shown(classifier.predict([composite])[0], cfg.min_confidence)
 
 
 def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
@@ -191,39 +222,43 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
         return shown_if(table.rows), shown_if(table.csv)
 
     extensions = sorted(IMAGE_EXTENSIONS)
-    pad = lambda width, height: dict(  # a sketchpad: black pen only, no layers, no upload, fixed canvas
-        type="numpy", image_mode="RGBA", canvas_size=(width, 400), fixed_canvas=True, layers=False, sources=(),
-        transforms=(), brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), height=height,
+    pad = lambda width: dict(  # a sketchpad: black pen only, no layers, no upload, a canvas shown at 100%
+        type="numpy", image_mode="RGBA", canvas_size=(width, PAD), fixed_canvas=True, layers=False, sources=(),
+        transforms=(), brush=gr.Brush(default_size=PEN, colors=["#000000"], color_mode="fixed"),
     )
     title = "digits: handwritten digit reader"
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, 3600)) as page:
         gr.Markdown("# digits\nDraw a digit or a number, or upload a photo or scan: the model says what it reads.")
         with gr.Tab("One digit", elem_id="digit-mode"):
             with gr.Row(equal_height=False):
-                with gr.Column(scale=3):
+                with gr.Column(scale=1):
                     with gr.Tab("Draw"):
-                        sketch = gr.Sketchpad(**pad(400, 480), label="Draw one digit", elem_id="sketch")
-                        clear = gr.Button("Clear", elem_id="clear")
+                        sketch = gr.Sketchpad(**pad(PAD), label="Draw one digit", elem_id="sketch")
+                        with gr.Row(elem_classes="pad-buttons"):
+                            undo = gr.Button("Undo", elem_id="undo", min_width=80)
+                            clear = gr.Button("Clear", elem_id="clear", min_width=80)
                     with gr.Tab("Upload", elem_id="upload-tab"):
                         one = gr.File(label="One image", file_types=extensions, type="filepath", elem_id="one")
                         gr.Examples([str(p) for p in EXAMPLES], inputs=one, label="Examples (click one)")
                         many = gr.File(label=f"Several images (up to {MAX_FILES}): a table and a CSV",
                                        file_count="multiple", type="filepath", elem_id="many")  # every file a row
-                with gr.Column(scale=2):
-                    label = gr.Label(num_top_classes=3, label="The model reads", elem_id="label")
+                with gr.Column(scale=1):
                     message = gr.Markdown(PROMPT, elem_id="message")
+                    label = gr.Label(num_top_classes=3, label="The model reads", elem_id="label")
                     seen = gr.Image(label="What the model sees (28x28)", interactive=False, height=240,
                                     image_mode="L", buttons=[], elem_id="seen")
             table = gr.Dataframe(headers=["path", "prediction", "confidence", "status", "error"], visible=False,
                                  interactive=False, elem_id="table")
             csv = gr.File(label="Predictions as CSV", visible=False, interactive=False, elem_id="csv")
         with gr.Tab("Number", elem_id="number-mode"):
-            number_sketch = gr.Sketchpad(**pad(1200, 440), label="Write a number", elem_id="number-sketch")
-            number_clear = gr.Button("Clear", elem_id="number-clear")
+            number_sketch = gr.Sketchpad(**pad(WIDE), label="Write a number", elem_id="number-sketch")
+            with gr.Row(elem_classes="pad-buttons number"):
+                number_undo = gr.Button("Undo", elem_id="number-undo", min_width=80)
+                number_clear = gr.Button("Clear", elem_id="number-clear", min_width=80)
             with gr.Row():
                 number_text = gr.Textbox(label="The number read", interactive=False, elem_id="number", scale=1)
                 number_message = gr.Markdown(NUMBER_PROMPT, elem_id="number-message")
-            number_digits = gr.Gallery(label="Each digit as the model saw it", columns=10, height="auto",
+            number_digits = gr.Gallery(label="Each digit as the model saw it", columns=10, height=170,
                                        object_fit="contain", allow_preview=False, elem_id="number-digits")
         with gr.Accordion("About the model", open=False):
             gr.Markdown(model_card(classifier))
@@ -232,15 +267,17 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
         sketch.change(sketch_fn, sketch, shows, api_name="predict_sketch", show_progress="hidden")
         clear.click(lambda: (EMPTY_SKETCH, None, None, PROMPT), None, [sketch, *shows], api_visibility="private",
                     show_progress="hidden")
+        undo.click(None, js=UNDO.format(pad="sketch"))
         one.change(upload_fn, one, shows, api_visibility="private", show_progress="hidden")
         gr.Button(visible=False).click(label_fn, one, label, api_name="predict")
         many.change(many_fn, many, [table, csv], api_name="predict_many")
 
         number_shows = [number_text, number_digits, number_message]
-        number_fn = lambda value: read_number((value or {}).get("composite"), classifier, cfg)
+        number_fn = lambda value: read_number(drawn(value), classifier, cfg)
         number_sketch.change(number_fn, number_sketch, number_shows, api_visibility="private", show_progress="hidden")
         number_clear.click(lambda: (EMPTY_SKETCH, "", [], NUMBER_PROMPT), None, [number_sketch, *number_shows],
                            api_visibility="private", show_progress="hidden")
+        number_undo.click(None, js=UNDO.format(pad="number-sketch"))
         number_file = gr.File(visible=False, type="filepath")  # the API's input; the page draws instead
         gr.Button(visible=False).click(lambda path: number_json(path, classifier, cfg), number_file,
                                        gr.JSON(visible=False), api_name="predict_number")
@@ -266,6 +303,7 @@ def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: st
         _, local_url, share_url = page.launch(
             server_name=host, server_port=port, share=share, prevent_thread_lock=True, quiet=True,
             show_error=False, max_file_size=max_file_size, ssr_mode=False, theme=theme, footer_links=["api"],
+            css_paths=[ASSETS / "page.css"], css=SIZES, js=(ASSETS / "page.js").read_text(encoding="utf-8"),
         )
     error = ""
     if share and not share_url:

@@ -51,8 +51,10 @@ def test_the_model_can_be_overridden_by_the_environment_and_the_option(venv, tmp
 def test_site_packages_gets_only_digits_and_no_tensorflow(venv):
     (record,) = venv.glob("lib/python3*/site-packages/digits-*.dist-info/RECORD")
     with record.open(newline="") as f:
-        tops = {row[0].split("/")[0] for row in csv.reader(f)}
+        files = {row[0] for row in csv.reader(f)}
+    tops = {name.split("/")[0] for name in files}
     assert {t for t in tops if not t.startswith("..")} == {"digits", record.parent.name}  # ../../../bin/digits
+    assert {"digits/page.js", "digits/page.css", "digits/models/digits.onnx"} <= files  # what the page needs
     has_tf = run(venv / "bin" / "python", "-c", "import importlib.util as u; print(u.find_spec('tensorflow'))")
     assert has_tf.stdout.strip() == "None"
 

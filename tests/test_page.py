@@ -14,7 +14,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from bench.browser import running_app
+from bench.browser import free_port, running_app
 
 EXAMPLES = sorted((ROOT / "examples" / "scans").iterdir())
 
@@ -119,10 +119,12 @@ def test_several_images_give_a_table_and_the_batch_csv(client, tmp_path):
     assert [r["path"] for r in written] == [r[0] for r in rows] and written[3]["status"] == "error"
 
 
-def test_share_without_internet_still_serves(tmp_path):
+def test_share_without_internet_still_serves_and_the_port_flag_beats_gradio_server_port(monkeypatch):
+    monkeypatch.setenv("GRADIO_SERVER_PORT", str(free_port()))  # running_app passes --port: the flag wins
     with running_app("--share") as (url, app):
         said = "\n".join(app.lines)
         assert "could not create a public link" in said and "Traceback" not in said
+        assert f"page: {url}" in said
         label = Client(url, verbose=False).predict(handle_file(str(EXAMPLES[5])), api_name="/predict")
         assert top(label) == EXAMPLES[5].name[0]
 
