@@ -163,3 +163,21 @@ def test_batch_numbers_jsonl_predict_and_usage(number_folder, tmp_path):
     assert json.loads(predicted.stdout)[0]["prediction"] == "2026"
     both = run_cli("batch", number_folder, "--numbers", "--probabilities")
     assert both.returncode == 2 and "digit_confidences" in both.stderr
+
+
+def test_validation_numbers_use_only_held_out_training_digits_plain_and_boxed(data_dir):
+    """bench/read_numbers.py --split validation: the digits held out of training, never test or Semeion digits."""
+    from bench.read_numbers import sources
+    from digits.config import Config
+    from digits.training.data import load_mnist
+    from digits.training.train import split_validation
+
+    (plain, images, labels), (boxed, box_images, box_labels) = sources(data_dir, "validation")[0]
+    train = load_mnist(data_dir, "train")
+    _, held_out = split_validation(train.labels, Config.val_size, Config.seed)
+    assert (plain, boxed) == ("MNIST", "boxed MNIST") and len(images) == Config.val_size
+    assert np.array_equal(images, train.images[held_out]) and np.array_equal(labels, box_labels)
+    assert box_images.shape == (Config.val_size, 16, 16) and set(np.unique(box_images)) == {0, 255}
+    rows, cols = box_images.any(axis=2), box_images.any(axis=1)  # which rows and columns hold ink
+    fills = (rows[:, 0] & rows[:, -1]) | (cols[:, 0] & cols[:, -1])  # the ink spans the box one way at least
+    assert fills.mean() > 0.95
