@@ -149,7 +149,8 @@ def main() -> None:
     writers = "MNIST test and Semeion" if args.split == "benchmark" else "MNIST's held-out validation"
     print(f"{args.count} numbers of 2-6 digits ({writers} writers), as scans; cli.py batch --numbers")
     for group in ["all", *(f"{k} digits" for k in range(2, 7)), "no touching pair", "with a touching pair",
-                  "MNIST writers", "Semeion writers", "boxed MNIST writers", "ok rows", "unsure rows"]:
+                  "MNIST writers", "Semeion writers", "boxed MNIST writers",
+                  *sorted(group for group in groups if group.endswith(" rows"))]:  # by status: ok, low_confidence
         if groups[group]:
             print(f"  {group:22s} {np.mean(groups[group]):7.2%} exactly right  ({len(groups[group])} numbers)")
     for kind, n in sorted(wrong.items(), key=lambda item: -item[1]):
