@@ -128,37 +128,45 @@ def ready(page, pad: str = "#sketch") -> dict:
     return canvas(page, pad).bounding_box()
 
 
-def steps(stroke: list[tuple[float, float]]) -> int:
-    """Moves per segment, about 6 per stroke: the pad draws straight between moves, and each move redraws the
-    canvas (half a second in software rendering)."""
-    return max(1, 6 // (len(stroke) - 1))
+def on_screen(page, strokes: list[list[tuple[float, float]]], pad: str) -> list[list[tuple[float, float]]]:
+    """Strokes in canvas coordinates (0-1) -> the points a hand passes through, in page pixels, once the pad is ready.
+
+    About 6 points per stroke, on straight lines between the given ones: the pad draws straight between
+    moves, and each move redraws the canvas (half a second in software rendering).
+    """
+    box = ready(page, pad)
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
+    paths = []
+    for stroke in strokes:
+        n = max(1, 6 // (len(stroke) - 1))  # points per segment
+        path = [at(*stroke[0])]
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+            path += [at(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(1, n + 1)]
+        paths.append(path)
+    return paths
 
 
 def draw(page, strokes: list[list[tuple[float, float]]], pad: str = "#sketch") -> None:
     """Draw strokes on a sketchpad with the mouse, as a first-time visitor would: no tool picked first."""
-    box = ready(page, pad)
-    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
-    for stroke in strokes:
-        page.mouse.move(*at(*stroke[0]))
+    for path in on_screen(page, strokes, pad):
+        page.mouse.move(*path[0])
         page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*at(*point), steps=steps(stroke))
+        for point in path[1:]:
+            page.mouse.move(*point)
         page.mouse.up()
 
 
 def touch(page, strokes: list[list[tuple[float, float]]], pad: str = "#sketch") -> None:
     """Draw strokes with a finger: real touch events (Chrome DevTools Protocol), one touch per stroke."""
-    box = ready(page, pad)
-    at = lambda x, y: {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+    paths = on_screen(page, strokes, pad)
     cdp = page.context.new_cdp_session(page)
+    send = lambda kind, point: cdp.send("Input.dispatchTouchEvent",
+                                        {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
     try:
-        for stroke in strokes:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at(*stroke[0])]})
-            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
-                n = steps(stroke)
-                for k in range(1, n + 1):
-                    point = at(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n)
-                    cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        for path in paths:
+            send("touchStart", path[0])
+            for point in path[1:]:
+                send("touchMove", point)
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     finally:
         cdp.detach()

@@ -99,12 +99,12 @@ def sources(data: Path, split: str) -> tuple[list[tuple[str, np.ndarray, np.ndar
 
 def build(data: Path, folder: Path, count: int, split: str = "benchmark") -> dict[str, tuple[str, bool, str]]:
     """Write `count` number scans to `folder`; return {file name: (true number, has a touching pair, source)}."""
-    sources_, semeion_share = sources(data, split)
+    pools, semeion_share = sources(data, split)
     rng = np.random.default_rng(SEEDS[split])
     truth = {}
     for n in range(count):
         source = int(rng.random() < semeion_share)
-        writers, images, labels = sources_[source]
+        writers, images, labels = pools[source]
         picks = rng.integers(0, len(labels), int(rng.integers(2, 7)))
         image, touching = render_number([images[i] for i in picks], rng)
         name = f"n{n:05d}.{'png' if n % 2 else 'jpg'}"

@@ -7,6 +7,7 @@ from bench.browser import (
     FOUR_LEFT,
     ONE,
     PHONE,
+    READINGS,
     SEVEN,
     ZERO,
     beside,
@@ -19,8 +20,7 @@ from bench.browser import (
 )
 
 UP = [[(0.5, 0.85), (0.5, 0.15)]]  # a 1 drawn upwards: the swipe that scrolls a page down, unless the pad stops it
-NO_LABEL = "() => !document.querySelector(\"#label [data-testid='label-output-value']\")"
-NO_NUMBER = "() => document.querySelector('#number textarea, #number input').value === ''"
+NO_LABEL, NO_NUMBER = (f"() => {READINGS[which]} === ''" for which in ("digit", "number"))  # nothing read
 
 
 def zoom(page, pad: str) -> str:
