@@ -11,7 +11,9 @@ digit a little higher or lower on a slanted baseline, then rendered as scans (be
 pen, paper, light, grain, blur, slight rotation)
 in PNG and JPEG. Prints exact-string accuracy overall, by length, with and without a touching pair,
 per digit (strings aligned with difflib), what the misread numbers got wrong (the number of digits, or a
-digit), the `ok` rows' accuracy, and the numbers/s of the whole CLI run.
+digit), the `ok` rows' accuracy, and the numbers/s of the whole CLI run. Beside each accuracy, the ceiling of
+any cutting with this digit model: the share of numbers whose every digit, rendered alone as a scan and read
+through the one preprocessing path, is read right (what the reader would get if it cut perfectly).
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scanlike import on_paper  # noqa: E402
-from digits.config import Config  # noqa: E402
+from digits.config import DEFAULT_MODEL, Config  # noqa: E402
+from digits.inference import Classifier  # noqa: E402
+from digits.preprocess import Preprocessed, preprocess  # noqa: E402
 from digits.training.data import load_mnist, load_semeion  # noqa: E402
 from digits.training.train import split_validation  # noqa: E402
 
@@ -97,10 +101,14 @@ def sources(data: Path, split: str) -> tuple[list[tuple[str, np.ndarray, np.ndar
     return [("MNIST", images, labels), ("boxed MNIST", np.stack([boxed(d) for d in images]), labels)], share
 
 
-def build(data: Path, folder: Path, count: int, split: str = "benchmark") -> dict[str, tuple[str, bool, str]]:
-    """Write `count` number scans to `folder`; return {file name: (true number, has a touching pair, source)}."""
+def build(data: Path, folder: Path, count: int, split: str = "benchmark",
+          alone: dict[str, list[Preprocessed]] | None = None) -> dict[str, tuple[str, bool, str]]:
+    """Write `count` number scans to `folder`; return {file name: (true number, has a touching pair, source)}.
+
+    With `alone`, also fill it with each number's digits rendered one by one (own seed: the numbers stay the same).
+    """
     pools, semeion_share = sources(data, split)
-    rng = np.random.default_rng(SEEDS[split])
+    rng, own = np.random.default_rng(SEEDS[split]), np.random.default_rng(SEEDS[split] + 100)
     truth = {}
     for n in range(count):
         source = int(rng.random() < semeion_share)
@@ -110,6 +118,8 @@ def build(data: Path, folder: Path, count: int, split: str = "benchmark") -> dic
         name = f"n{n:05d}.{'png' if n % 2 else 'jpg'}"
         image.save(folder / name, quality=90) if name.endswith("jpg") else image.save(folder / name)
         truth[name] = ("".join(str(int(labels[i])) for i in picks), touching, writers)
+        if alone is not None:
+            alone[name] = [preprocess(render_number([images[i]], own)[0]) for i in picks]
     return truth
 
 
@@ -122,7 +132,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder, out = Path(tmp) / "numbers", Path(tmp) / "read.csv"
         folder.mkdir()
-        truth = build(args.data, folder, args.count, args.split)
+        alone: dict[str, list[Preprocessed]] = {}
+        truth = build(args.data, folder, args.count, args.split, alone)
         start = time.perf_counter()
         subprocess.run([sys.executable, str(ROOT / "cli.py"), "batch", str(folder), "--numbers", "--out", str(out),
                         "--quiet"], check=True)
@@ -130,7 +141,11 @@ def main() -> None:
         with out.open(newline="", encoding="utf-8") as f:
             rows = {row["path"]: row for row in csv.DictReader(f)}
     read = {name: row["prediction"] for name, row in rows.items()}
+    seen = [digit for digits in alone.values() for digit in digits]
+    each = iter(str(p.digit) for p in Classifier(DEFAULT_MODEL).classify(seen))
+    ceiling = {name: "".join(next(each) for _ in digits) == truth[name][0] for name, digits in alone.items()}
     groups: dict[str, list[bool]] = defaultdict(list)
+    ceilings: dict[str, list[bool]] = defaultdict(list)
     digits_right = digits_total = 0
     wrong = defaultdict(int)  # what the misread numbers got wrong
     for name, (text, touching, source) in truth.items():
@@ -143,6 +158,7 @@ def main() -> None:
         pair = "with a touching pair" if touching else "no touching pair"
         for group in ("all", f"{len(text)} digits", pair, f"{source} writers"):
             groups[group].append(right)
+            ceilings[group].append(ceiling[name])
         blocks = difflib.SequenceMatcher(None, text, read[name], autojunk=False).get_matching_blocks()
         digits_right += sum(b.size for b in blocks)
         digits_total += len(text)
@@ -152,7 +168,8 @@ def main() -> None:
                   "MNIST writers", "Semeion writers", "boxed MNIST writers",
                   *sorted(group for group in groups if group.endswith(" rows"))]:  # by status: ok, low_confidence
         if groups[group]:
-            print(f"  {group:22s} {np.mean(groups[group]):7.2%} exactly right  ({len(groups[group])} numbers)")
+            perfect = f"  digits alone: {np.mean(ceilings[group]):.2%}" if ceilings[group] else ""
+            print(f"  {group:22s} {np.mean(groups[group]):7.2%} exactly right  ({len(groups[group])} numbers){perfect}")
     for kind, n in sorted(wrong.items(), key=lambda item: -item[1]):
         print(f"  misread: {kind:36s} {n:5d}")
     print(f"  per digit (aligned)    {digits_right / digits_total:7.2%}  ({digits_total} digits)")

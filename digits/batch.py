@@ -127,7 +127,7 @@ def classify_loaded(batch: Sequence[tuple[Found, Loaded]], classifier: Classifie
             results.append(FileResult(f, ERROR, None, error=error))
         else:
             prediction = next(predictions)
-            results.append(FileResult(f, status_of(prediction, cfg.min_confidence), prediction, note=note))
+            results.append(FileResult(f, status_of(prediction, cfg.review_below), prediction, note=note))
     return results
 
 

@@ -201,9 +201,11 @@ def batch(
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
     fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")] = None,
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Add columns p0..p9.")] = False,
-    min_confidence: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Below this, status is low_confidence (for human review).")
-    ] = DEFAULTS.min_confidence,
+    min_confidence: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, show_default=False,
+        help=f"Below this, status is low_confidence (for human review). Default: {DEFAULTS.min_confidence}, "
+        f"with --numbers {DEFAULTS.number_min_confidence}.",
+    )] = None,
     recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Walk sub-folders.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
     model: ModelPath = DEFAULT_MODEL,
@@ -239,9 +241,9 @@ def batch(
         raise typer.BadParameter("a Ray cluster is only used with --engine ray", param_hint="--ray-address")
     if numbers and probabilities:
         raise typer.BadParameter("p0..p9 are one digit's; with --numbers see digit_confidences", param_hint="--numbers")
-    cfg = dataclasses.replace(
-        DEFAULTS, min_confidence=min_confidence, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers
-    )
+    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers)
+    if min_confidence is not None:
+        cfg = dataclasses.replace(cfg, **{"number_min_confidence" if numbers else "min_confidence": min_confidence})
     show = err.is_terminal and not quiet
     try:
         with open_engine(engine, model, cfg, probabilities, ray_address) as classify:

@@ -65,10 +65,16 @@ class Config:
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
     min_confidence: float = 0.95  # flags ~1.9% of rows, ~85% of mistakes (bench/confidence_threshold.py)
+    number_min_confidence: float = 0.97  # --numbers: `ok` rows right 99.55% on validation numbers (README, Numbers)
     batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
     model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
     numbers: bool = False  # read each image as a number of several digits (digits/segment.py) instead of one digit
+
+    @property
+    def review_below(self) -> float:
+        """The confidence under which a row is flagged `low_confidence`: a number's own threshold with `numbers`."""
+        return self.number_min_confidence if self.numbers else self.min_confidence
 
     def to_dict(self) -> dict:
         """Plain dict for JSON and ONNX metadata."""

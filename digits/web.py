@@ -141,7 +141,7 @@ def read_number(image: np.ndarray | None, classifier: Classifier, cfg: Config) -
         return "", [], "No ink found. " + NUMBER_PROMPT
     crops = [(enlarged(d.seen.image), f"{d.digit} ({d.confidence:.0%})") for d in reading.digits]
     message = f"Reads **{reading.text}** ({reading.confidence:.0%} sure: the product of its digits' confidences)."
-    if reading.confidence < cfg.min_confidence:
+    if reading.confidence < cfg.number_min_confidence:
         message += " Not sure: check the digits below; write them larger, with clear gaps."
     return reading.text, crops, message
 

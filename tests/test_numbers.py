@@ -1,6 +1,7 @@
 """Reading numbers: segmentation on constructed handwriting (gaps, touching, broken strokes, specks, slant, blank)."""
 
 import csv
+import io
 import json
 
 import numpy as np
@@ -181,3 +182,15 @@ def test_validation_numbers_use_only_held_out_training_digits_plain_and_boxed(da
     rows, cols = box_images.any(axis=2), box_images.any(axis=1)  # which rows and columns hold ink
     fills = (rows[:, 0] & rows[:, -1]) | (cols[:, 0] & cols[:, -1])  # the ink spans the box one way at least
     assert fills.mean() > 0.95
+
+
+def test_numbers_are_flagged_below_their_own_threshold(first, classifier, tmp_path):
+    """A number 96% sure is `low_confidence` by default (0.97 with --numbers), `ok` with --min-confidence 0.95."""
+    image = number(first, "7376", (0, 2, -2))  # digits touching: each digit about 99% sure, the number about 96%
+    reading = read_numbers([segment(image)], classifier)[0]
+    assert reading.text == "7376" and 0.95 < reading.confidence < 0.97, reading.confidence
+    image.save(tmp_path / "7376.png")
+    by_default = csv.DictReader(io.StringIO(run_cli("batch", tmp_path, "--numbers", "--quiet").stdout))
+    lenient = csv.DictReader(io.StringIO(run_cli("batch", tmp_path, "--numbers", "--min-confidence", "0.95").stdout))
+    assert [(r["prediction"], r["status"]) for r in by_default] == [("7376", "low_confidence")]
+    assert [(r["prediction"], r["status"]) for r in lenient] == [("7376", "ok")]
