@@ -11,9 +11,10 @@ digit a little higher or lower on a slanted baseline, then rendered as scans (be
 pen, paper, light, grain, blur, slight rotation)
 in PNG and JPEG. Prints exact-string accuracy overall, by length, with and without a touching pair,
 per digit (strings aligned with difflib), what the misread numbers got wrong (the number of digits, or a
-digit), the `ok` rows' accuracy, and the numbers/s of the whole CLI run. Beside each accuracy, the ceiling of
-any cutting with this digit model: the share of numbers whose every digit, rendered alone as a scan and read
-through the one preprocessing path, is read right (what the reader would get if it cut perfectly).
+digit), the `ok` rows' accuracy, and the numbers/s of the whole CLI run. Beside each accuracy, about what any
+cutting could reach with this digit model: the share of numbers whose every digit, rendered alone as a scan and
+read through the one preprocessing path, is read right (not a strict bound: a digit misread alone may be read
+right inside its number).
 """
 
 from __future__ import annotations
