@@ -2,7 +2,7 @@
 
 Run: python bench/batch_speed.py --data ../shared/data [--repeat N]
 Builds (fixed seed) every 5th MNIST test digit and every 5th Semeion digit, in their natural
-proportion, as 100-400 px scans (bench/scanlike.py) in PNG/JPEG/BMP/TIFF/WebP, and the same digits
+proportion, as 100-400 px scans (digits/training/scanlike.py) in PNG/JPEG/BMP/TIFF/WebP, and the same digits
 rendered clean. Then times whole processes, start-up included, 5 rounds, each running every command
 once; rates are medians, ratios the median of each round's ratio (the machine's speed drifts between
 rounds, less within one), with each process's CPU time per image (all its processes, by rusage):
@@ -13,7 +13,9 @@ favours Keras. Then the time per image of each stage (decode, preprocess, model)
 core, and last the accuracy of `cli.py batch` on both sets. `--repeat N` links every file N times
 under other names (same bytes, N times the files), to see how a fixed start-up weighs on a longer run.
 `--model M.onnx` times another ONNX model in place of the shipped one (e.g. one member of it, from
-`cli.py export --keras models/digits.keras --out M.onnx`), everywhere but the Keras loop.
+`cli.py export --keras models/digits.keras --out M.onnx`), everywhere but the Keras loop. `--baseline B.onnx`
+adds `cli.py batch --model B.onnx` to every round, side by side (e.g. the readers without the gate, from
+`cli.py export --no-gate --out B.onnx`), and its accuracy.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import FORMATS, render_scan  # noqa: E402
 from digits.config import DEFAULT_MODEL, Config  # noqa: E402
 from digits.training.data import load_mnist, load_semeion  # noqa: E402
+from digits.training.scanlike import FORMATS, render_scan  # noqa: E402
 
 KERAS_SUBSET = 150  # files for the Keras loop: enough for a rate, short enough to wait for
 ROUNDS = 5  # each command runs once per round; medians over the rounds
@@ -138,11 +140,13 @@ def ratio(runs: list[tuple[float, float]], base: list[tuple[float, float]]) -> f
     return statistics.median(a / b for (a, _), (b, _) in zip(runs, base, strict=True))
 
 
-def accuracy(csv_path: Path, labels: dict[str, int]) -> tuple[float, int]:
+def accuracy(csv_path: Path, labels: dict[str, int]) -> tuple[float, int, float]:
+    """(share read right, blank files, share accepted as ok and right) of a batch CSV."""
     with open(csv_path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    right = sum(row["prediction"] == str(labels[row["path"]]) for row in rows)
-    return right / len(labels), sum(row["status"] == "blank" for row in rows)
+    right = [row["prediction"] == str(labels[row["path"]]) for row in rows]
+    ok_right = sum(r and row["status"] == "ok" for r, row in zip(right, rows, strict=True))
+    return sum(right) / len(labels), sum(row["status"] == "blank" for row in rows), ok_right / len(labels)
 
 
 def main() -> None:
@@ -151,6 +155,7 @@ def main() -> None:
     parser.add_argument("--keras", type=Path, default=ROOT / "models" / "digits.keras")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model for everything but Keras")
     parser.add_argument("--repeat", type=int, default=1, help="link every file this many times")
+    parser.add_argument("--baseline", type=Path, help="another ONNX model for cli.py batch, side by side")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,6 +168,9 @@ def main() -> None:
                                           "--out", str(folder / "p.csv")], n),
             "cli.py batch (threads)": ([py, "cli.py", "batch", str(scans), "-q", "--model", model, "--pool", "thread",
                                         "--out", str(folder / "t.csv")], n),
+            **({"cli.py batch (baseline model)": ([py, "cli.py", "batch", str(scans), "-q", "--model",
+                                                    str(args.baseline.resolve()), "--out", str(folder / "b.csv")], n)}
+               if args.baseline else {}),
             "per-image onnxruntime loop": ([py, "-c", ORT_LOOP, str(scans), model], n),
             KERAS: ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
                                      KERAS_SUBSET),
@@ -177,10 +185,13 @@ def main() -> None:
         stages = subprocess.run([py, "-c", STAGES, str(scans), model], cwd=ROOT, check=True, capture_output=True,
                                 text=True)
         decode_ms, prep_ms, model_ms = map(float, stages.stdout.split())
-        subprocess.run([py, "cli.py", "batch", str(folder / "clean"), "-q", "--model", model,
-                        "--out", str(folder / "c.csv")], cwd=ROOT, check=True)
-        scan_acc, scan_blank = accuracy(folder / "p.csv", labels)
-        clean_acc, clean_blank = accuracy(folder / "c.csv", labels)
+        read = {"": (model, "p.csv", "c.csv")} | ({" (baseline)": (str(args.baseline), "b.csv", "bc.csv")}
+                                                   if args.baseline else {})
+        accuracies = {}
+        for which, (onnx, scans_csv, clean_csv) in read.items():
+            subprocess.run([py, "cli.py", "batch", str(folder / "clean"), "-q", "--model", onnx,
+                            "--out", str(folder / clean_csv)], cwd=ROOT, check=True)
+            accuracies[which] = accuracy(folder / scans_csv, labels), accuracy(folder / clean_csv, labels)
 
     semeion = sum(name.split("-")[-1].startswith("s") for name in labels)
     repeated = f" ({n // args.repeat:,} files, each linked {args.repeat} times)" if args.repeat > 1 else ""
@@ -192,8 +203,9 @@ def main() -> None:
         print(f"{name:34s} {rate:9.0f} {ratios[name][0]:9.2f}x {ratios[name][1]:13.1f}x {cpu_ms:>13s}")
     print(f"per image on one core: decode {decode_ms:.2f} ms, preprocess {prep_ms:.2f} ms, "
           f"model {model_ms:.2f} ms (batches of {Config().model_batch}, one thread)")
-    print(f"accuracy of cli.py batch: scan-like {scan_acc:.2%} (blank {scan_blank}), "
-          f"same digits clean {clean_acc:.2%} (blank {clean_blank})")
+    for which, ((scan_acc, scan_blank, scan_ok), (clean_acc, clean_blank, clean_ok)) in accuracies.items():
+        print(f"accuracy of cli.py batch{which}: scan-like {scan_acc:.2%} (blank {scan_blank}; ok and right "
+              f"{scan_ok:.2%}), same digits clean {clean_acc:.2%} (blank {clean_blank}; ok and right {clean_ok:.2%})")
 
 
 if __name__ == "__main__":

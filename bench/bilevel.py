@@ -1,7 +1,7 @@
 """Accuracy on MNIST test digits as low-resolution black-and-white scans (fax-like, box-normalised forms).
 
 Run: python bench/bilevel.py --data ../shared/data [--model PATH]
-Each digit is redrawn 12-20 px high with no grey levels (bench/scanlike.py, seeded per digit), its
+Each digit is redrawn 12-20 px high with no grey levels (digits/training/scanlike.py, seeded per digit), its
 shape kept or stretched to a square, then read through the one preprocessing path.
 """
 
@@ -15,11 +15,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import render_bilevel  # noqa: E402
 from digits.config import DEFAULT_MODEL  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
 from digits.training.data import load_mnist  # noqa: E402
 from digits.training.evaluate import evaluate  # noqa: E402
+from digits.training.scanlike import render_bilevel  # noqa: E402
 
 
 def main() -> None:

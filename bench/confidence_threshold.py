@@ -2,7 +2,7 @@
 
 Run: python bench/confidence_threshold.py --data ../shared/data
 Uses the 5,000 validation digits held out of MNIST train (never trained on, and not the test
-sets, so the test figures stay honest), rendered as scans by bench/scanlike.py.
+sets, so the test figures stay honest), rendered as scans by digits/training/scanlike.py.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import render_scan  # noqa: E402
 from digits.config import Config  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
 from digits.training.data import load_mnist  # noqa: E402
+from digits.training.scanlike import render_scan  # noqa: E402
 from digits.training.train import split_validation  # noqa: E402
 
 THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]

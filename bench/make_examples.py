@@ -15,8 +15,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import FORMATS, render_scan  # noqa: E402
 from digits.training.data import load_mnist  # noqa: E402
+from digits.training.scanlike import FORMATS, render_scan  # noqa: E402
 
 
 def main() -> None:

@@ -20,9 +20,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.scanlike import render_scan  # noqa: E402
 from digits.preprocess import preprocess  # noqa: E402
 from digits.training.data import load_mnist  # noqa: E402
+from digits.training.scanlike import render_scan  # noqa: E402
 
 
 def rate(images: list, repeats: int = 5) -> float:

@@ -1,8 +1,9 @@
 """The README's pictures of the page: serve it, write in Chromium as a visitor would, save screenshots.
 
 Run: python bench/screenshot.py
-Writes docs/page.png (desktop, a 2 drawn with the mouse), docs/page_phone.png (a 390x844 phone, a 7
-drawn with a finger: the screen as the visitor sees it, no scrolling) and docs/page_number.png (170 written).
+Writes docs/page.png (desktop, a 2 drawn with the mouse), docs/page_not_a_digit.png (an H drawn: not a digit),
+docs/page_phone.png (a 390x844 phone, a 7 drawn with a finger: the screen as the visitor sees it, no scrolling)
+and docs/page_number.png (170 written).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def main() -> None:
             b.draw(page, b.TWO)
             said.append(f"page.png: the drawn 2 read as {b.wait_for_reading(page, '2')}")
             page.screenshot(path=str(DOCS / "page.png"), full_page=True)
+            page.locator("#clear").click()
+            b.draw(page, b.LETTERS_AND_SHAPES["H"])
+            said.append(f"page_not_a_digit.png: the drawn H read as {b.wait_for_reading(page, 'not a digit')}")
+            page.screenshot(path=str(DOCS / "page_not_a_digit.png"), full_page=True)
             page.get_by_role("tab", name="Number").click()
             b.draw(page, b.beside(b.ONE, b.SEVEN, b.ZERO), pad="#number-sketch")
             said.append(f"page_number.png: the written 170 read as {b.wait_for_reading(page, '170', 'number')}")

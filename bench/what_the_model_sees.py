@@ -1,7 +1,7 @@
 """Figure for the README: scan-like photos of digits, the 28x28 the model sees, and what it reads.
 
 Run: python bench/what_the_model_sees.py --data ../shared/data   (writes docs/what_the_model_sees.png)
-The digits are MNIST test digits (never trained on) rendered as scans by bench/scanlike.py.
+The digits are MNIST test digits (never trained on) rendered as scans by digits/training/scanlike.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.scanlike import render_scan  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
 from digits.training.data import load_mnist  # noqa: E402
 from digits.training.plots import pyplot  # noqa: E402
+from digits.training.scanlike import render_scan  # noqa: E402
 
 
 def main() -> None:

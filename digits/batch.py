@@ -127,7 +127,9 @@ def classify_loaded(batch: Sequence[tuple[Found, Loaded]], classifier: Classifie
             results.append(FileResult(f, ERROR, None, error=error))
         else:
             prediction = next(predictions)
-            results.append(FileResult(f, status_of(prediction, cfg.review_below), prediction, note=note))
+            status = status_of(prediction, cfg.review_below, cfg.not_digit_threshold)
+            notes = "; ".join(n for n in (note, getattr(prediction, "note", "")) if n)  # a number's left-out pieces
+            results.append(FileResult(f, status, prediction, note=notes))
     return results
 
 
@@ -145,12 +147,21 @@ class Summary:
         return sum(self.statuses.values())
 
 
-Engine = Callable[[Iterable[Found]], Iterator[dict]]  # files in; their output rows (output.record) out, in order
+@dataclass(frozen=True)
+class Engine:
+    """A way to run the job: files in, their output rows (output.record) out, in input order."""
+
+    rows: Callable[[Iterable[Found]], Iterator[dict]]
+    rejects: bool  # the model says "not a digit" (exported with the gate); else no row is ever not_digit
+
+    def __call__(self, found: Iterable[Found]) -> Iterator[dict]:
+        return self.rows(found)
 
 
 def local_engine(classifier: Classifier, cfg: Config, probabilities: bool) -> Engine:
     """This machine: decoding in a process pool, the model in this process (classify_files)."""
-    return lambda found: (record(r, probabilities, cfg.numbers) for r in classify_files(found, classifier, cfg))
+    rows = lambda found: (record(r, probabilities, cfg.numbers) for r in classify_files(found, classifier, cfg))
+    return Engine(rows, classifier.rejects)
 
 
 @contextmanager
@@ -164,7 +175,7 @@ def open_engine(
         with ray_engine(model, cfg, probabilities, ray_address) as engine:
             yield engine
     else:
-        yield local_engine(Classifier(model, cfg.batch_threads, cfg.model_batch), cfg, probabilities)
+        yield local_engine(Classifier(model, cfg.batch_threads, cfg.model_batch, cfg.gate), cfg, probabilities)
 
 
 def run_batch(

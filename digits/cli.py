@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from digits.config import DEFAULT_MODEL, MEMBERS, TRAIN_DIR, Config, TrainPaths
+from digits.config import DEFAULT_MODEL, GATE, MEMBERS, TRAIN_DIR, Config, TrainPaths
 from digits.errors import DigitsError
 from digits.serve import serve
 
@@ -24,8 +24,11 @@ err = Console(stderr=True)  # progress and messages on stderr
 DEFAULTS = Config()
 
 DataDir = Annotated[Path | None, typer.Option(
-    "--data", help="Data folder (mnist/, semeion/); default: DIGITS_DATA, else the cache of `data fetch`.")]
+    "--data", help="Data folder (mnist/, semeion/, usps/); default: DIGITS_DATA, else the cache of `data fetch`.")]
 ModelPath = Annotated[Path, typer.Option("--model", help="ONNX model to use.")]
+NotDigitThreshold = Annotated[float, typer.Option(
+    min=0.0, max=1.0, help="At or above this probability of being no digit at all, status is not_digit "
+    "(models exported with the gate; `info` says whether yours is); 1 sets the gate aside, as before it.")]
 
 
 def find_data(given: Path | None) -> Path:
@@ -33,6 +36,12 @@ def find_data(given: Path | None) -> Path:
     from digits.training.fetch import find_data
 
     return find_data(given)
+
+
+def say_no_gate(model: Path) -> None:
+    """Once per run, on stderr: this model cannot tell a digit from anything else, so no row is not_digit."""
+    err.print(f"[yellow]note:[/yellow] {escape(str(model))} has no not_digit output (exported before the gate): "
+              "every image is read as a digit; `digits export --gate` adds one", highlight=False, soft_wrap=True)
 
 
 def fail(exc: DigitsError) -> typer.Exit:
@@ -88,6 +97,33 @@ def train(
     )
 
 
+@app.command("train-gate")
+def train_gate(
+    data: DataDir = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = DEFAULTS.gate_epochs,
+    width: Annotated[int, typer.Option(min=1, help="Channels of the gate's first block.")] = DEFAULTS.gate_width,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for gate.keras and history.json.")] = GATE.parent,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULTS.seed,
+    limit: Annotated[int, typer.Option(
+        min=0, help="Train on the first N digits and about N non-digits only (quick checks); 0 = all.")] = 0,
+) -> None:
+    """Train the gate: a small CNN saying whether an image is a digit at all (the readers stay as they are)."""
+    from digits.training.gate import train_gate as run_training
+
+    cfg = dataclasses.replace(DEFAULTS, gate_epochs=epochs, gate_width=width, seed=seed, train_limit=limit)
+    try:
+        with err.status("drawing digits and non-digits, then training...") as status:
+            def on_epoch(epoch: int, logs: dict) -> None:
+                err.print(f"epoch {epoch:2d}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}")
+                status.update(f"training: epoch {epoch} of {cfg.gate_epochs} done")
+
+            result = run_training(cfg, find_data(data), out_dir, on_epoch)
+    except DigitsError as exc:
+        raise fail(exc) from None
+    err.print(f"{result.digits:,} digits, {result.non_digits:,} non-digits, {result.seconds / 60:.1f} min; "
+              f"wrote {result.keras}, {result.history}; next: `digits export --readers models/digits.onnx`")
+
+
 @app.command()
 def export(
     keras_paths: Annotated[list[Path] | None, typer.Option(
@@ -97,24 +133,53 @@ def export(
     onnx_path: Annotated[Path, typer.Option("--out", help="ONNX file to write.")] = TRAIN_DIR / "digits.onnx",
     data: DataDir = None,
     int8: Annotated[bool, typer.Option("--int8/--float32", help="Quantise the weights to int8 (faster).")] = True,
+    gate: Annotated[Path | None, typer.Option(
+        help="The gate (Keras) to put beside the readers; --no-gate for readers alone.")] = GATE,
+    no_gate: Annotated[bool, typer.Option("--no-gate", help="Export the readers alone (never says not a digit).")
+                       ] = False,
+    gate_shift: Annotated[float, typer.Option(
+        help="Added to the gate's logit: the prior of non-digits (log odds) against the balanced training.")
+    ] = DEFAULTS.gate_shift,
+    readers: Annotated[Path | None, typer.Option(
+        help="Take the digit readers from this ONNX model as they are (its gate, if any, replaced) instead of "
+        "converting the Keras members: retrains the gate apart from the readers.")] = None,
 ) -> None:
-    """Export the Keras model(s) to one ONNX graph (int8 by default), checking parity, recording accuracy."""
+    """Export the readers and the gate to one ONNX graph (int8 by default), checking parity, recording accuracy."""
     from digits.training.export import export_onnx
+    from digits.training.export_gate import export_with_gate
 
+    if readers is not None and no_gate:
+        raise typer.BadParameter("--readers only serves to put a gate beside them", param_hint="--no-gate")
+    # the readers from Keras go beside the output first, so a gate that fails its checks leaves the old file as it was
+    members = onnx_path if no_gate else onnx_path.with_name(f".{onnx_path.name}.readers.tmp")
+    report = gated = None
     try:
         with err.status("converting, checking parity, quantising, measuring accuracy..."):
-            report = export_onnx(keras_paths or MEMBERS, onnx_path, find_data(data), int8)
+            data_dir = find_data(data)
+            if readers is None:
+                report = export_onnx(keras_paths or MEMBERS, members, data_dir, int8)
+            if not no_gate:
+                gated = export_with_gate(gate, readers or members, onnx_path, data_dir, int8, shift=gate_shift)
     except DigitsError as exc:
         raise fail(exc) from None
-    changes = "" if report.int8_changes is None else (
-        f"; int8 reads {report.int8_changes} of them otherwise, max |float32 - int8| "
-        f"{report.int8_max_abs_diff:.1e}"
-    )
-    err.print(
-        f"wrote {report.onnx_path} ({report.size_bytes / 1e6:.2f} MB); parity on {report.parity_images} images: "
-        f"max |Keras - ONNX float32| {report.parity_max_abs_diff:.1e}{changes}; "
-        f"MNIST test {report.mnist_accuracy:.2%}; Semeion {report.semeion_accuracy:.2%}"
-    )
+    finally:
+        if members != onnx_path:
+            members.unlink(missing_ok=True)
+    if report is not None:
+        changes = "" if report.int8_changes is None else (
+            f"; int8 reads {report.int8_changes} of them otherwise, max |float32 - int8| "
+            f"{report.int8_max_abs_diff:.1e}")
+        err.print(f"readers: parity on {report.parity_images} images: max |Keras - ONNX float32| "
+                  f"{report.parity_max_abs_diff:.1e}{changes}; MNIST test {report.mnist_accuracy:.2%}; "
+                  f"Semeion {report.semeion_accuracy:.2%}")
+    if gated is not None:
+        p = gated.parity
+        int8_note = "" if p.int8_max_diff is None else f", max |float32 - int8| {p.int8_max_diff:.1e}"
+        err.print(f"gate: likeliest digit unchanged on {gated.unchanged:,} of {gated.checked:,} digits; parity on "
+                  f"{p.images} images: max |Keras - ONNX| logit {p.max_logit_diff:.1e}{int8_note}; "
+                  f"MNIST test called not a digit {gated.mnist_not_digit:.2%}")
+    size = onnx_path.stat().st_size
+    err.print(f"wrote {onnx_path} ({size / 1e6:.2f} MB)" + ("" if gated is None else " with the gate"))
 
 
 @app.command()
@@ -150,6 +215,7 @@ def predict(
     model: ModelPath = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array on stdout instead of a table.")] = False,
     numbers: Annotated[bool, typer.Option("--numbers", help="Read each image as a number of several digits.")] = False,
+    not_digit_threshold: NotDigitThreshold = DEFAULTS.not_digit_threshold,
 ) -> None:
     """Classify image files: a table of digit (or number), confidence and top 3, or JSON."""
     import json
@@ -158,16 +224,18 @@ def predict(
     from digits.errors import EXIT_PARTIAL
     from digits.inference import Classifier
     from digits.output import record
-    from digits.results import ERROR
+    from digits.results import ERROR, NOT_DIGIT
     from digits.walk import Found
 
     found = [Found(path, path.as_posix()) for path in images]
     try:
-        classifier = Classifier(model)
-        cfg = dataclasses.replace(DEFAULTS, numbers=numbers)
+        cfg = dataclasses.replace(DEFAULTS, numbers=numbers, not_digit_threshold=not_digit_threshold)
+        classifier = Classifier(model, gate=cfg.gate)
         results = list(classify_files(found, classifier, cfg, workers=None if len(found) > 2 * CHUNK else 1))
     except DigitsError as exc:
         raise fail(exc) from None
+    if not classifier.rejects and cfg.gate:
+        say_no_gate(model)
     if as_json:
         rows = [record(r, probabilities=not numbers, numbers=numbers) for r in results]
         for row in rows if not numbers else []:  # one array per image here, not batch's p0..p9 columns
@@ -179,7 +247,9 @@ def predict(
 
         table = Table("file", "number" if numbers else "digit", "confidence", "digits" if numbers else "top 3")
         for r in results:
-            if r.prediction is None or r.prediction.blank:
+            if r.status == NOT_DIGIT:
+                table.add_row(r.found.name, r.status, "", record(r, False, numbers)["error"])
+            elif r.prediction is None or r.prediction.blank:
                 table.add_row(r.found.name, r.status, "", r.error or "no ink found")
             elif numbers:
                 each = "  ".join(f"{d.digit}: {d.confidence:.1%}" for d in r.prediction.digits)
@@ -206,6 +276,7 @@ def batch(
         help=f"Below this, status is low_confidence (for human review). Default: {DEFAULTS.min_confidence}, "
         f"with --numbers {DEFAULTS.number_min_confidence}.",
     )] = None,
+    not_digit_threshold: NotDigitThreshold = DEFAULTS.not_digit_threshold,
     recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Walk sub-folders.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
     model: ModelPath = DEFAULT_MODEL,
@@ -241,12 +312,15 @@ def batch(
         raise typer.BadParameter("a Ray cluster is only used with --engine ray", param_hint="--ray-address")
     if numbers and probabilities:
         raise typer.BadParameter("p0..p9 are one digit's; with --numbers see digit_confidences", param_hint="--numbers")
-    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers)
+    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers,
+                              not_digit_threshold=not_digit_threshold)
     if min_confidence is not None:
         cfg = dataclasses.replace(cfg, **{"number_min_confidence" if numbers else "min_confidence": min_confidence})
     show = err.is_terminal and not quiet
     try:
         with open_engine(engine, model, cfg, probabilities, ray_address) as classify:
+            if not classify.rejects and cfg.gate and not quiet:
+                say_no_gate(model)
             target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
             with progress_bar(inputs, recursive, show) as on_row, target as stream:
                 writer = RowWriter(stream, fmt, probabilities, numbers)
@@ -319,7 +393,7 @@ def summary_table(summary, out: str):
     return table
 
 
-data_app = typer.Typer(no_args_is_help=True, help="Get the data: MNIST and Semeion.")
+data_app = typer.Typer(no_args_is_help=True, help="Get the data: MNIST, Semeion and USPS.")
 app.add_typer(data_app, name="data")
 
 
@@ -330,7 +404,7 @@ def data_fetch(
     mirror: Annotated[str | None, typer.Option(
         "--from", help="Base URL of a mirror laid out like the data folder (mnist/..., semeion/...).")] = None,
 ) -> None:
-    """Download MNIST (four IDX files) and Semeion from their public homes, verified by SHA-256."""
+    """Download MNIST (four IDX files), Semeion and USPS from their public homes, verified by SHA-256."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     from digits.training.fetch import cache_dir, fetch
@@ -350,7 +424,7 @@ def data_fetch(
         except DigitsError as exc:
             raise fail(exc) from None
     have = "downloaded " + ", ".join(p.name for p in fetched) if fetched else "already there, verified"
-    err.print(f"{target}: MNIST and Semeion {have}; use it with --data {target} or DIGITS_DATA={target}")
+    err.print(f"{target}: MNIST, Semeion and USPS {have}; use it with --data {target} or DIGITS_DATA={target}")
 
 
 @app.command()
@@ -371,6 +445,8 @@ def info(model: ModelPath = DEFAULT_MODEL) -> None:
     table.add_column("value", overflow="fold")  # hashes in full, never cut
     table.add_row("sha256", hashlib.sha256(Path(model).read_bytes()).hexdigest())
     table.add_row("size", f"{Path(model).stat().st_size:,} bytes")
+    table.add_row("outputs", ", ".join(classifier.outputs))
+    table.add_row("says not a digit", "yes" if classifier.rejects else "no (exported before the gate)")
     for key in sorted(classifier.metadata):
         table.add_row(key, classifier.metadata[key])
     out.print(table)

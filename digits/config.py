@@ -28,6 +28,7 @@ EXAMPLES_DIR = _bundled("examples") / "scans"  # the bundled example scans
 TRAIN_DIR = Path("models")
 # the Keras models the export averages into the shipped model: one trained on single digits, one also on touching pairs
 MEMBERS = (TRAIN_DIR / "digits.keras", TRAIN_DIR / "pairs" / "digits.keras")
+GATE = TRAIN_DIR / "gate" / "gate.keras"  # the gate beside them, trained apart: says whether an image is a digit
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,14 @@ class Config:
     pair_fraction: float = 0.0  # extra images of two touching digits framed as one, trained to read as no digit
     # (0.05 for the shipped model's second member, models/pairs: `cli.py train --pair-fraction 0.05`)
 
+    # the gate ("not a digit"): a small CNN beside the readers, trained apart from them (`cli.py train-gate`)
+    gate_width: int = 16  # channels of its first block (then 2x, 4x): chosen on validation (models/README.md)
+    gate_epochs: int = 12
+    gate_per_family: int = 3500  # non-digits drawn per training family (16 families), twice: 112,000
+    gate_renderings: int = 12000  # training digits drawn in each rendering besides MNIST's own, in the first pass
+    gate_shift: float = -6.0  # added to its logit in the graph: users send far fewer non-digits than it learnt from
+    # (as many as digits); chosen on validation with the threshold (models/README.md, "The gate")
+
     # inference
     threads: int = 0  # onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)
     batch_threads: int = 1  # in `batch` the decoding workers keep every core busy; a 2nd thread adds ~15% CPU
@@ -66,6 +75,14 @@ class Config:
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
     min_confidence: float = 0.95  # flags ~1.9% of rows, ~85% of mistakes (bench/confidence_threshold.py)
     number_min_confidence: float = 0.97  # --numbers: `ok` rows right 99.55% on validation numbers (README, Numbers)
+    not_digit_threshold: float = 0.9  # at or above, status not_digit (models with the gate; chosen on validation);
+    # from 0.5 to 0.9 it moves images between not_digit and low_confidence, never to ok (README, Not a digit);
+    # 1 sets the gate aside: every image read with the readers' own confidence, as before the gate
+
+    @property
+    def gate(self) -> bool:
+        """Whether the model's gate is used (a threshold of 1 sets it aside)."""
+        return self.not_digit_threshold < 1
     batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
     model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded

@@ -24,8 +24,9 @@ class Prediction:
 
     digit: int | None  # None when the image is blank
     confidence: float  # probability of `digit`; 0.0 when blank
-    probabilities: np.ndarray  # (10,) float32 softmax; all zeros when blank
+    probabilities: np.ndarray  # (10,) float32, each digit's probability; all zeros when blank
     seen: Preprocessed  # the 28x28 input the model saw
+    not_digit: float | None = None  # probability that it is no digit at all; None: the model cannot tell
 
     @property
     def blank(self) -> bool:
@@ -58,57 +59,81 @@ def _name(model: Path | bytes) -> str:
     return f"the model given as {len(model):,} bytes" if isinstance(model, bytes) else str(model)
 
 
-def _check_contract(session, path: str) -> None:
-    inputs, outputs = session.get_inputs(), session.get_outputs()
-    want = contract.describe()
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelError(f"{path}: {len(inputs)} inputs and {len(outputs)} outputs; expected one of each ({want})")
-    inp, out = inputs[0], outputs[0]
+def _check_contract(session, path: str) -> bool:
+    """Raises unless the model keeps the contract; returns whether it has the not-a-digit output."""
+    inputs, outputs = session.get_inputs(), {out.name: out for out in session.get_outputs()}
+    rejects = contract.NOT_DIGIT_NAME in outputs
+    want = contract.describe(rejects)
+    if len(inputs) != 1 or len(outputs) != 1 + rejects:
+        raise ModelError(f"{path}: {len(inputs)} inputs and outputs {sorted(outputs)}; expected {want}")
+    inp, out = inputs[0], outputs.get(contract.OUTPUT_NAME)
     shape_ok = len(inp.shape) == 4 and list(inp.shape[1:]) == list(contract.INPUT_SHAPE)
     if inp.name != contract.INPUT_NAME or inp.type != "tensor(float)" or not shape_ok:
         raise ModelError(f"{path}: input is '{inp.name}' {inp.type} {inp.shape}; expected {want}")
-    if out.name != contract.OUTPUT_NAME or len(out.shape) != 2 or out.shape[1] != contract.NUM_CLASSES:
-        raise ModelError(f"{path}: output is '{out.name}' {out.shape}; expected {want}")
+    if out is None or len(out.shape) != 2 or out.shape[1] != contract.NUM_CLASSES:
+        shape = f"'{out.name}' {out.shape}" if out is not None else f"{sorted(outputs)}"
+        raise ModelError(f"{path}: output is {shape}; expected {want}")
+    if rejects and (len(outputs[contract.NOT_DIGIT_NAME].shape) != 2 or outputs[contract.NOT_DIGIT_NAME].shape[1] != 1):
+        raise ModelError(f"{path}: output '{contract.NOT_DIGIT_NAME}' is {outputs[contract.NOT_DIGIT_NAME].shape}; "
+                         f"expected {want}")
+    return rejects
 
 
 class Classifier:
     """One onnxruntime session over the digits model; create once, call many times."""
 
     def __init__(
-        self, model: Path | bytes = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.model_batch
+        self, model: Path | bytes = DEFAULT_MODEL, threads: int = Config.threads, batch: int = Config.model_batch,
+        gate: bool = True,
     ):
-        """`model`: the ONNX file, or its bytes (the Ray engine sends them to machines that lack the file)."""
+        """`model`: the ONNX file, or its bytes (the Ray engine sends them to machines that lack the file).
+
+        `gate=False` sets the model's gate aside: every image is read with the readers' own probabilities, exactly
+        as before the gate (`--not-digit-threshold 1`).
+        """
         if not isinstance(model, bytes):
             model = Path(model)
             if not model.is_file():
                 raise ModelError(f"{model}: model not found; run `python cli.py export` or pass --model")
         self.path, self.batch = model, batch  # path: a Path, or the bytes themselves
         self.session = _session(model, threads)
-        _check_contract(self.session, _name(model))
+        has_gate = _check_contract(self.session, _name(model))  # False: exported before the gate
+        self.rejects = has_gate and gate  # says "not a digit"
+        self.outputs = [contract.OUTPUT_NAME] + [contract.NOT_DIGIT_NAME] * has_gate
         self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
 
-    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        """(N, 28, 28, 1) float32 in [0, 1] -> (N, 10) float32 softmax, run in chunks of `batch`."""
+    def scores(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(N, 28, 28, 1) float32 in [0, 1] -> ((N, 10) digit probabilities, (N,) not-a-digit probability or None
+        when the model cannot tell), run in chunks of `batch`."""
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
         if inputs.ndim != 4 or inputs.shape[1:] != contract.INPUT_SHAPE:
             raise ValueError(f"expected (N, 28, 28, 1) float32, got {inputs.shape}")
         if len(inputs) == 0:
-            return np.zeros((0, contract.NUM_CLASSES), np.float32)
-        chunks = [
-            self.session.run([contract.OUTPUT_NAME], {contract.INPUT_NAME: inputs[i : i + self.batch]})[0]
-            for i in range(0, len(inputs), self.batch)
-        ]
-        return np.concatenate(chunks)
+            return np.zeros((0, contract.NUM_CLASSES), np.float32), np.zeros(0, np.float32) if self.rejects else None
+        runs = [self.session.run(self.outputs, {contract.INPUT_NAME: inputs[i : i + self.batch]})
+                for i in range(0, len(inputs), self.batch)]
+        probs = np.concatenate([run[0] for run in runs])
+        if len(self.outputs) == 1:
+            return probs, None
+        not_digit = np.concatenate([run[1][:, 0] for run in runs])
+        if not self.rejects:  # the gate set aside: the readers' own probabilities, as the graph had them before
+            return (probs / (1 - not_digit[:, None].astype(np.float64))).astype(np.float32), None
+        return probs, not_digit
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        """(N, 28, 28, 1) float32 in [0, 1] -> (N, 10) float32, each digit's probability."""
+        return self.scores(inputs)[0]
 
     def classify(self, seen: Sequence[Preprocessed]) -> list[Prediction]:
         """Predictions for already preprocessed images; blank ones are not run through the model."""
         todo = [i for i, s in enumerate(seen) if not s.blank]
-        probs = self.probabilities(np.stack([seen[i].image for i in todo])[..., None]) if todo else None
+        probs, not_digit = self.scores(np.stack([seen[i].image for i in todo])[..., None]) if todo else (None, None)
         results = [Prediction(None, 0.0, np.zeros(contract.NUM_CLASSES, np.float32), s) for s in seen]
         for row, i in enumerate(todo):
             p = probs[row]
             digit = int(np.argmax(p))
-            results[i] = Prediction(digit, float(p[digit]), p, seen[i])
+            results[i] = Prediction(digit, float(p[digit]), p, seen[i],
+                                    None if not_digit is None else float(not_digit[row]))
         return results
 
     def predict(self, images: Sequence[Image.Image | np.ndarray]) -> list[Prediction]:

@@ -18,37 +18,48 @@ from pathlib import Path
 from typing import TextIO
 
 from digits.errors import DigitsError
-from digits.results import FileResult
+from digits.results import NOT_DIGIT, FileResult
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
-PROBABILITY_COLUMNS = [f"p{d}" for d in range(10)]
+PROBABILITY_COLUMNS = [f"p{d}" for d in range(10)] + ["not_digit"]  # not_digit: empty when the model cannot tell
 NUMBER_COLUMNS = ["digit_confidences"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record(result: FileResult, probabilities: bool, numbers: bool = False) -> dict:
-    """One result as a flat row: path, prediction, confidence, status, error [, p0..p9 | digit_confidences].
+    """One result as a flat row: path, prediction, confidence, status, error [, p0..p9, not_digit | digit_confidences].
 
     For a number, `prediction` is its digits as a string ("0070" keeps its zeros) and
     `digit_confidences` the digits' own confidences, left to right (space-separated in CSV).
+    A `not_digit` row has no prediction; its `error` says how sure the model is and, for one digit, the closest
+    digit (`not a digit (97%); closest digit 4`), and p0..p9 keep every digit's probability.
     """
     p = result.prediction
-    read = p is not None and not p.blank
+    read = p is not None and not p.blank and result.status != NOT_DIGIT
     number = numbers and read
+    note = result.error or result.note
+    if result.status == NOT_DIGIT:
+        note = "; ".join(n for n in (_not_digit(p, numbers), note) if n)
     row = {
         "path": result.found.name,
         "prediction": (p.text if number else p.digit) if read else None,
         "confidence": round(p.confidence, 4) if read else None,
         "status": result.status,
-        "error": result.error or result.note,
+        "error": note,
     }
     if numbers:
         row["digit_confidences"] = [round(d.confidence, 4) for d in p.digits] if read else None
     if probabilities:
-        values = p.probabilities if read else [None] * len(PROBABILITY_COLUMNS)
+        values = [*p.probabilities, p.not_digit] if p is not None and not p.blank else [None] * 11
         for column, value in zip(PROBABILITY_COLUMNS, values, strict=True):
             row[column] = None if value is None else round(float(value), 4)
     return row
+
+
+def _not_digit(p, numbers: bool) -> str:
+    """What a not_digit row says: how sure, and for one digit the closest digit."""
+    closest = "" if numbers else f"; closest digit {p.digit}"
+    return f"not a digit ({p.not_digit:.0%}){closest}"
 
 
 class RowWriter:

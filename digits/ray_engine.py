@@ -135,7 +135,7 @@ class Reader:
 
         # [ref to the model's bytes]: a ref inside a list is not resolved by Ray; the actor fetches it itself, so a
         # restarted actor fetches it again from the driver instead of needing its lost constructor arguments
-        self.classifier = Classifier(ray.get(model[0]), cfg.batch_threads, cfg.model_batch)
+        self.classifier = Classifier(ray.get(model[0]), cfg.batch_threads, cfg.model_batch, cfg.gate)
         self.cfg, self.probabilities = cfg, probabilities
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -194,6 +194,6 @@ def ray_rows(
 @contextmanager
 def ray_engine(model: Path, cfg: Config, probabilities: bool, address: str | None = None) -> Iterator[Engine]:
     """The Ray engine for run_batch, on a cluster that lives as long as the block."""
-    Classifier(model)  # a missing or wrong model: the local engine's one-line error, before any cluster starts
+    rejects = Classifier(model, gate=cfg.gate).rejects  # a missing or wrong model: said before any cluster starts
     with ray_cluster(address) as cluster:
-        yield lambda found: ray_rows(found, model, cfg, probabilities, cluster)
+        yield Engine(lambda found: ray_rows(found, model, cfg, probabilities, cluster), rejects)

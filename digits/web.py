@@ -25,11 +25,13 @@ from digits.config import EXAMPLES_DIR, Config  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
 from digits.numbers import read_numbers  # noqa: E402
 from digits.output import RowWriter, record  # noqa: E402
+from digits.results import LOW_CONFIDENCE, NOT_DIGIT, status_of  # noqa: E402
 from digits.segment import segment  # noqa: E402
 from digits.walk import IMAGE_EXTENSIONS, Found  # noqa: E402
 
 EMPTY_SKETCH = {"background": None, "layers": [], "composite": None}  # clears the sketchpad every time, not once
 PROMPT = "Draw a digit (0-9) in the box, or upload an image."
+NOT_A_DIGIT = "not a digit"  # the label /predict gives an image the model says is no digit
 EXAMPLES = [EXAMPLES_DIR / name for name in ("2_0.jpg", "3_1.png", "5_2.webp", "7_1.webp", "9_1.bmp")]
 ZOOM = 8  # the 28x28 input is shown as 224x224, each pixel a crisp square
 MAX_FILES = 200  # one request of "several images"; a folder of thousands belongs to `cli.py batch`
@@ -58,22 +60,34 @@ def enlarged(seen: np.ndarray) -> np.ndarray:
     return np.kron((seen * 255).round().astype(np.uint8), np.ones((ZOOM, ZOOM), np.uint8))
 
 
-def shown(prediction: Prediction, min_confidence: float, note: str = "") -> Shown:
+def shown(prediction: Prediction, cfg: Config, note: str = "") -> Shown:
     """What the page shows for one prediction: the top 3, the 28x28 view, a message."""
     if prediction.blank:
         return None, None, "No ink found. " + PROMPT
     (digit, p), (second, _) = prediction.top(2)
+    status = status_of(prediction, cfg.min_confidence, cfg.not_digit_threshold)
     message = f"Reads **{digit}** ({p:.0%} sure)."
-    if p < min_confidence:
+    if status == NOT_DIGIT:
+        message = (f"That doesn't look like a digit ({prediction.not_digit:.0%} sure). "
+                   f"Closest digits: {digit}, then {second}.")
+    elif status == LOW_CONFIDENCE:
         message = f"Not sure: **{digit}** ({p:.0%}), or perhaps {second}. Try writing it larger and clearer."
     if note:
         message += f" Note: {note}."
-    return label_value(prediction), enlarged(prediction.seen.image), message
+    return label_value(prediction, cfg), enlarged(prediction.seen.image), message
 
 
-def label_value(prediction: Prediction) -> dict[str, float] | None:
-    """The top 3 digits with their probabilities, as gr.Label takes them; None when blank."""
-    return None if prediction.blank else {str(d): round(q, 4) for d, q in prediction.top(3)}
+def label_value(prediction: Prediction, cfg: Config) -> dict[str, float] | None:
+    """The top 3 digits with their probabilities, as gr.Label takes them; None when blank.
+
+    When the model says the image is not a digit, "not a digit" with its probability comes first, then the two
+    closest digits.
+    """
+    if prediction.blank:
+        return None
+    if status_of(prediction, cfg.min_confidence, cfg.not_digit_threshold) == NOT_DIGIT:
+        return {NOT_A_DIGIT: round(prediction.not_digit, 4)} | {str(d): round(q, 4) for d, q in prediction.top(2)}
+    return {str(d): round(q, 4) for d, q in prediction.top(3)}
 
 
 def drawn(value: dict | None) -> np.ndarray | None:
@@ -96,7 +110,7 @@ def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Show
     composite = drawn(value)
     if composite is None:
         return None, None, PROMPT
-    return shown(classifier.predict([composite])[0], cfg.min_confidence)
+    return shown(classifier.predict([composite])[0], cfg)
 
 
 def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
@@ -106,7 +120,7 @@ def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
     seen, note, error = load(Path(path), cfg.max_pixels)
     if seen is None:
         return None, None, f"Cannot read {Path(path).name}: {error}."
-    return shown(classifier.classify([seen])[0], cfg.min_confidence, note)
+    return shown(classifier.classify([seen])[0], cfg, note)
 
 
 def read_label(path: str | None, classifier: Classifier, cfg: Config) -> dict[str, float] | None:
@@ -114,7 +128,7 @@ def read_label(path: str | None, classifier: Classifier, cfg: Config) -> dict[st
 
     An unreadable file raises gr.Error, which Gradio sends to the client as the message itself.
     """
-    return label_value(classifier.classify([_load_or_raise(path, cfg, numbers=False)])[0])
+    return label_value(classifier.classify([_load_or_raise(path, cfg, numbers=False)])[0], cfg)
 
 
 def _load_or_raise(path: str | None, cfg: Config, numbers: bool):
@@ -139,18 +153,26 @@ def read_number(image: np.ndarray | None, classifier: Classifier, cfg: Config) -
     reading = read_numbers([segment(image)], classifier)[0]
     if reading.blank:
         return "", [], "No ink found. " + NUMBER_PROMPT
+    if not reading.digits:
+        return "", [], f"That doesn't look like a number ({reading.not_digit:.0%} sure). " + NUMBER_PROMPT
     crops = [(enlarged(d.seen.image), f"{d.digit} ({d.confidence:.0%})") for d in reading.digits]
     message = f"Reads **{reading.text}** ({reading.confidence:.0%} sure: the product of its digits' confidences)."
     if reading.confidence < cfg.number_min_confidence:
         message += " Not sure: check the digits below; write them larger, with clear gaps."
+    if reading.note:
+        message += f" It {reading.note.replace('left out', 'leaves out', 1)}."
     return reading.text, crops, message
 
 
 def number_json(path: str | None, classifier: Classifier, cfg: Config) -> dict:
-    """The API's /predict_number: one image file -> {"number", "confidence", "digits": [{"digit", "confidence"}]}."""
+    """The API's /predict_number: one image file -> {"number", "confidence", "status", "digits": [{"digit",
+    "confidence"}], "left_out": [{"after", "not_digit"}]}; status as in `batch --numbers`."""
     reading = read_numbers([_load_or_raise(path, cfg, numbers=True)], classifier)[0]
     digits = [{"digit": d.digit, "confidence": round(d.confidence, 4)} for d in reading.digits]
-    return {"number": reading.text, "confidence": round(reading.confidence, 4), "digits": digits}
+    left_out = [{"after": p.after, "not_digit": round(p.not_digit, 4)} for p in reading.left_out]
+    status = status_of(reading, cfg.number_min_confidence, cfg.not_digit_threshold)
+    return {"number": reading.text, "confidence": round(reading.confidence, 4), "status": status,
+            "digits": digits, "left_out": left_out}
 
 
 @dataclass(frozen=True)
@@ -188,7 +210,16 @@ def _members(meta: dict[str, str]) -> str:
     return f"{len(configs)} small CNNs averaged ({pairs} also trained on touching digits)"
 
 
-def model_card(classifier: Classifier) -> str:
+def _gate(classifier: Classifier, cfg: Config) -> str:
+    """What the model says about images that are no digit, for the card."""
+    if not classifier.rejects:
+        return "no: this model was exported before the gate and reads every image as a digit"
+    families = json.loads(classifier.metadata.get("gate_families") or "[]")
+    return (f"yes, at {cfg.not_digit_threshold:.0%} or more: a small CNN beside the readers (the gate), trained on "
+            f"MNIST's training digits against {len(families)} families of non-digits: " + ", ".join(families))
+
+
+def model_card(classifier: Classifier, cfg: Config = Config()) -> str:
     """The model's card for the page, from the metadata the export wrote into the ONNX file."""
     meta = classifier.metadata
     pct = lambda key: f"{float(meta[key]):.2%}" if key in meta else "not recorded"
@@ -199,12 +230,14 @@ def model_card(classifier: Classifier) -> str:
 | Semeion (1,593 digits by other writers, never trained on) | {pct("semeion_accuracy")} |
 | model | {_members(meta)}, {Path(classifier.path).stat().st_size / 1e6:.2f} MB ONNX, run by onnxruntime on the CPU |
 | trained on | MNIST's 60,000 training digits (5,000 held out to choose the epoch), with augmentation |
+| says "not a digit" | {_gate(classifier, cfg)} |
 | exported | {meta.get("exported_at", "not recorded")} |
 
 **Limits.** The model reads one digit at a time; numbers are cut into digits first, and digits that
 touch or overlap are cut less reliably. Handwriting far from MNIST's US writers (a 1 with a long flag, very
 open loops) is read less well. Confidence ranks how sure the model is; it is not a calibrated
-probability of being right. Images are read in memory and not kept.
+probability of being right. "Not a digit" catches most letters, symbols and doodles, not all: a letter
+written like a digit (O, l, S, Z, b, g) is read as that digit. Images are read in memory and not kept.
 """
 
 
@@ -261,7 +294,7 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
             number_digits = gr.Gallery(label="Each digit as the model saw it", columns=10, height=170,
                                        object_fit="contain", allow_preview=False, elem_id="number-digits")
         with gr.Accordion("About the model", open=False):
-            gr.Markdown(model_card(classifier))
+            gr.Markdown(model_card(classifier, cfg))
 
         shows = [label, seen, message]
         sketch.change(sketch_fn, sketch, shows, api_name="predict_sketch", show_progress="hidden")

@@ -166,3 +166,22 @@ def many(mnist_test, tmp_path_factory):
     for i in range(1500):
         Image.fromarray(on_paper(mnist_test.images[i % 100], (200, 180), (30, 30), 4)).save(folder / f"{i:04d}.png")
     return folder
+
+
+def number_with_marks(mnist_test, digits: str, marks: dict[int, str], seed: int) -> Image.Image:
+    """The MNIST test digits spelling `digits`, with marks ("dash", "dot", or a letter in Hershey's script face)
+    inserted before the given positions, written as one number."""
+    from bench.read_numbers import mark, render_number
+    from digits.training.glyphs import render_hershey
+
+    rng = np.random.default_rng(seed)
+    inks, heights = [], {}
+    for k, d in enumerate(digits):
+        if k in marks:
+            if marks[k] in ("dash", "dot"):
+                ink, heights[len(inks)] = mark(marks[k], rng)
+            else:
+                ink, heights[len(inks)] = render_hershey("script simplex", marks[k], 3), (0.9, 0.0)
+            inks.append(ink)
+        inks.append(mnist_test.images[int(np.flatnonzero(mnist_test.labels == int(d))[k])])
+    return render_number(inks, rng, heights)[0]

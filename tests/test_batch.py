@@ -103,8 +103,9 @@ def test_clean_folder_exits_0_and_jsonl_has_the_same_records(folder, tmp_path):
     assert [r["path"] for r in records] == [p.removeprefix("good/") for p in sorted(labels) if p.count("/") == 1
                                             and p.startswith("good/")]
     for r in records:
-        assert list(r) == COLUMNS + [f"p{d}" for d in range(10)]
-        assert abs(sum(r[f"p{d}"] for d in range(10)) - 1) < 1e-3 and r["prediction"] == labels[f"good/{r['path']}"]
+        assert list(r) == COLUMNS + [f"p{d}" for d in range(10)] + ["not_digit"]
+        total = sum(r[f"p{d}"] for d in range(10)) + r["not_digit"]  # digits and "none" share the probability
+        assert abs(total - 1) < 1e-3 and r["prediction"] == labels[f"good/{r['path']}"]
 
 
 def test_out_dash_writes_csv_to_stdout_and_nothing_else(folder):

@@ -5,6 +5,7 @@ from conftest import ROOT
 
 from bench.browser import (
     FOUR_LEFT,
+    LETTERS_AND_SHAPES,
     ONE,
     PHONE,
     READINGS,
@@ -133,3 +134,20 @@ def test_a_phone_draws_with_a_finger_and_sees_the_reading_without_scrolling(page
         touch(page, [[(0.5, 1.9), (0.5, 1.2)]])  # the same swipe under the pad (on the reading) does scroll
         page.wait_for_function("() => window.scrollY > 0")
     assert_only_loopback(requests, page_url)
+
+
+def test_letters_and_shapes_drawn_by_hand_are_not_read_as_digits(page_url):
+    """What a first-time visitor tries after a digit: an A, an H, a smiley. None is read as a confident digit."""
+    with chromium_page(page_url) as (page, requests):
+        said = {}
+        for name in ("A", "H", "smiley"):
+            draw(page, LETTERS_AND_SHAPES[name])
+            wait_for_reading(page, "not a digit", timeout_ms=60_000)  # after the last stroke, not the first
+            said[name] = page.locator("#message").inner_text()
+            page.locator("#clear").click()
+            page.wait_for_function(NO_LABEL)
+        assert not [m for m in said.values() if m.startswith("Reads")], said
+        assert sum("doesn't look like a digit" in m and "Closest digits" in m for m in said.values()) >= 2, said
+        draw(page, SEVEN)  # and a digit is still a digit
+        assert wait_for_reading(page, "7") == "7" and "Reads 7" in page.locator("#message").inner_text()
+        assert_only_loopback(requests, page_url)

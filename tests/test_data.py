@@ -1,4 +1,4 @@
-"""Loaders on the real MNIST and Semeion files, and clear errors for wrong or incomplete folders."""
+"""Loaders on the real MNIST, Semeion and USPS files, and clear errors for wrong or incomplete folders."""
 
 import gzip
 import shutil
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digits.errors import DataError
-from digits.training.data import load_mnist, load_semeion
+from digits.training.data import load_mnist, load_semeion, load_usps
 
 # SHA-256 of the decompressed files, from ../shared/data/README.md
 TRAIN_IMAGES = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
@@ -66,3 +66,17 @@ def test_semeion_wrong_format_is_refused(tmp_path):
         load_semeion(tmp_path)
     with pytest.raises(DataError, match="no semeion.data"):
         load_semeion(tmp_path / "empty")
+
+
+def test_usps_loads_7291_digits_ink_on_paper_with_the_published_hash(data_dir, tmp_path):
+    usps = load_usps(data_dir)
+    assert usps.images.shape == (7_291, 16, 16) and usps.images.dtype == np.uint8
+    assert np.bincount(usps.labels).tolist() == [1194, 1005, 731, 658, 652, 556, 664, 645, 542, 644]
+    assert usps.images_sha256 == "abc9f5c75b997cabe66b5d01727d5a681c69298e1641a8d37b55433a52129dc0"
+    assert np.median(usps.images) == 0 and usps.images.max() == 255  # ink 255 on paper 0, as MNIST
+    (tmp_path / "usps").mkdir()
+    (tmp_path / "usps" / "zip.train.gz").write_bytes(gzip.compress(b"1.0 0.5 0.5\n"))
+    with pytest.raises(DataError, match="expected a label 0-9 and 256 values"):
+        load_usps(tmp_path)
+    with pytest.raises(DataError, match="no usps/zip.train.gz; run `digits data fetch`"):
+        load_usps(tmp_path / "nowhere")

@@ -37,9 +37,10 @@ def test_train_writes_model_history_and_curves(trained):
 def test_export_matches_keras_and_records_the_model_card(trained, data_dir):
     out, _ = trained
     onnx_path = out / "small.onnx"
-    result = run_cli("export", "--keras", out / "digits.keras", "--out", onnx_path, "--data", data_dir)
+    result = run_cli("export", "--keras", out / "digits.keras", "--out", onnx_path, "--data", data_dir, "--no-gate")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "parity on 1000 images" in " ".join(result.stderr.split())
+    assert not Classifier(onnx_path).rejects  # the readers alone
     meta = Classifier(onnx_path).metadata
     assert float(meta["parity_max_abs_diff"]) <= 1e-4
     assert meta["weights"].startswith("int8") and int(meta["int8_changes"].split("/")[0]) <= 5  # of 1000
@@ -64,7 +65,7 @@ def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_pa
     onnx_path = tmp_path / "mean.onnx"
     members = [out / "digits.keras", pairs / "digits.keras"]
     result = run_cli("export", "--keras", members[0], "--keras", members[1], "--out", onnx_path, "--data", data_dir,
-                     "--float32")
+                     "--float32", "--no-gate")
     assert result.returncode == 0, result.stderr[-3000:]
     meta = Classifier(onnx_path).metadata
     assert meta["members"] == "2" and meta["best_epoch"] == "1, 1"
@@ -82,7 +83,8 @@ def test_export_averages_several_models_into_one_graph(trained, data_dir, tmp_pa
 def test_export_float32_keeps_float_weights(trained, data_dir, tmp_path):
     out, _ = trained
     onnx_path = tmp_path / "f32.onnx"
-    result = run_cli("export", "--keras", out / "digits.keras", "--out", onnx_path, "--data", data_dir, "--float32")
+    result = run_cli("export", "--keras", out / "digits.keras", "--out", onnx_path, "--data", data_dir, "--float32",
+                     "--no-gate")
     assert result.returncode == 0, result.stderr[-3000:]
     meta = Classifier(onnx_path).metadata
     assert meta["weights"] == "float32" and meta["int8_changes"] == meta["int8_max_abs_diff"] == ""
@@ -128,3 +130,35 @@ def test_touching_pairs_are_two_digits_framed_as_one(mnist_test):
 def test_export_without_a_keras_model_names_the_fix(tmp_path):
     result = run_cli("export", "--keras", tmp_path / "none.keras", "--out", tmp_path / "x.onnx")
     assert result.returncode == 1 and "run `python cli.py train`" in result.stderr
+
+
+def test_a_gate_trained_apart_goes_beside_the_shipped_readers_without_changing_them(data_dir, tmp_path, mnist_test):
+    gate = tmp_path / "gate"
+    result = run_cli("train-gate", "--data", data_dir, "--epochs", "1", "--limit", "1600", "--out", gate)
+    assert result.returncode == 0, result.stderr[-3000:]
+    history = json.loads((gate / "history.json").read_text())
+    assert history["config"]["gate_epochs"] == 1 and len(history["families"]) == 16 and history["non_digits"] == 3200
+    onnx_path = tmp_path / "gated.onnx"
+    result = run_cli("export", "--readers", MODEL, "--gate", gate / "gate.keras", "--out", onnx_path, "--data",
+                     data_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    said = " ".join(result.stderr.split())
+    assert "likeliest digit unchanged on 2,593 of 2,593 digits" in said and "with the gate" in said
+    gated, shipped = Classifier(onnx_path), Classifier(MODEL)
+    assert gated.rejects and gated.metadata["gate_keras_sha256"] and gated.metadata["not_digit_threshold"] == "0.9"
+    assert gated.metadata["gate_shift"] == "-6.0"
+    assert len(json.loads(gated.metadata["gate_families"])) == 16
+    digits = np.stack([preprocess(image).image for image in mnist_test.images[:500]])[..., None]
+    assert (gated.probabilities(digits).argmax(1) == shipped.probabilities(digits).argmax(1)).all()
+    # the readers' part of the graph is the shipped one, weight for weight
+    import onnx
+    from onnx import numpy_helper
+
+    from digits.training.export_gate import readers_of
+
+    weights = lambda path: {t.name: numpy_helper.to_array(t).tobytes()  # noqa: E731
+                            for t in readers_of(onnx.load(path)).graph.initializer}
+    assert weights(onnx_path) == weights(MODEL)
+    missing = run_cli("export", "--readers", MODEL, "--gate", tmp_path / "none.keras", "--out", tmp_path / "x.onnx")
+    assert missing.returncode == 1 and "run `python cli.py train-gate`" in missing.stderr
+    assert not (tmp_path / "x.onnx").exists()

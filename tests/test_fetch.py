@@ -13,7 +13,7 @@ import pytest
 from conftest import run_cli
 
 from digits.errors import DataError
-from digits.training.data import load_mnist, load_semeion
+from digits.training.data import load_mnist, load_semeion, load_usps
 from digits.training.fetch import SOURCES, find_data, verified
 
 
@@ -53,6 +53,7 @@ def test_fetch_downloads_verifies_and_skips_what_it_has(data_dir, tmp_path):
         assert files_under(store) == sorted(s.path for s in SOURCES)  # nothing else: no temporary files left
         assert all(verified(store / s.path, s) for s in SOURCES) and len(mirror.requests) == len(SOURCES)
         assert load_mnist(store, "test").labels.shape == (10_000,) and load_semeion(store).labels.shape == (1_593,)
+        assert load_usps(store).images.shape == (7_291, 16, 16)
         again = run_cli("data", "fetch", "--dir", store, "--from", mirror.url)
         assert again.returncode == 0 and "already there, verified" in again.stderr
         assert len(mirror.requests) == len(SOURCES)  # nothing downloaded twice

@@ -13,20 +13,23 @@ from digits.preprocess import preprocess
 
 
 def test_the_shipped_model_follows_the_contract(classifier):
-    (inp,), (out,) = classifier.session.get_inputs(), classifier.session.get_outputs()
+    (inp,), (out, not_digit) = classifier.session.get_inputs(), classifier.session.get_outputs()
     assert (inp.name, inp.type, inp.shape[1:]) == ("image", "tensor(float)", [28, 28, 1])
-    assert (out.name, out.shape[1:]) == ("probs", [10])
-    for key in ("mnist_test_accuracy", "semeion_accuracy", "contract", "train_images_sha256", "tf2onnx_version"):
+    assert (out.name, out.shape[1:], not_digit.name, not_digit.shape[1:]) == ("probs", [10], "not_digit", [1])
+    assert classifier.rejects and classifier.metadata["contract"] == contract.describe(rejects=True)
+    for key in ("mnist_test_accuracy", "semeion_accuracy", "contract", "train_images_sha256", "tf2onnx_version",
+                "gate_keras_sha256", "gate_families", "not_digit_threshold"):
         assert classifier.metadata.get(key), key
 
 
 def test_probabilities_are_a_softmax_per_image_whatever_the_batching(mnist_test):
     inputs = np.stack([preprocess(d).image for d in mnist_test.images[:300]])[..., None]
-    whole = Classifier(MODEL, batch=512).probabilities(inputs)
-    chunked = Classifier(MODEL, batch=7).probabilities(inputs)
-    assert whole.shape == (300, 10) and whole.dtype == np.float32
-    np.testing.assert_allclose(whole.sum(axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(whole, chunked, atol=1e-6)
+    whole, not_digit = Classifier(MODEL, batch=512).scores(inputs)
+    chunked = Classifier(MODEL, batch=7).scores(inputs)
+    assert whole.shape == (300, 10) and whole.dtype == np.float32 and not_digit.shape == (300,)
+    np.testing.assert_allclose(whole.sum(axis=1) + not_digit, 1.0, atol=1e-5)
+    np.testing.assert_allclose(whole, chunked[0], atol=1e-6)
+    np.testing.assert_allclose(not_digit, chunked[1], atol=1e-6)
     assert Classifier(MODEL).probabilities(np.zeros((0, 28, 28, 1), np.float32)).shape == (0, 10)
     # int8 convolutions, float32 heads and mean: confidences keep full resolution (quantised: 1/255 steps)
     assert len(np.unique(whole.max(axis=1))) > 100

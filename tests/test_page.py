@@ -9,7 +9,7 @@ import sys
 import httpx
 import numpy as np
 import pytest
-from conftest import ROOT, png_header
+from conftest import ROOT, number_with_marks, png_header
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -86,8 +86,8 @@ def test_low_confidence_gives_a_hint_and_blank_a_prompt(classifier):
     probabilities = np.full(10, 0.02, np.float32)
     probabilities[[4, 9]] = [0.55, 0.29]
     unsure = dataclasses.replace(confident, digit=4, confidence=0.55, probabilities=probabilities)
-    assert shown(confident, Config.min_confidence)[2].startswith("Reads")
-    label, seen, message = shown(unsure, Config.min_confidence)
+    assert shown(confident, Config())[2].startswith("Reads")
+    label, seen, message = shown(unsure, Config())
     assert message.startswith("Not sure") and "4" in message and "9" in message and "larger" in message
     assert list(label) == ["4", "9", "0"] and seen.shape == (224, 224)
     empty = {"background": None, "layers": [], "composite": None}
@@ -194,11 +194,12 @@ def test_predict_number_reads_a_number_and_its_digits(client, mnist_test, tmp_pa
         canvas[6:34, 6 + 34 * k : 34 + 34 * k] = digit
     Image.fromarray(255 - canvas).resize((canvas.shape[1] * 4, 160), Image.BICUBIC).save(tmp_path / "407.png")
     read = client.predict(handle_file(str(tmp_path / "407.png")), api_name="/predict_number")
-    assert read["number"] == "407" and [d["digit"] for d in read["digits"]] == [4, 0, 7]
+    assert read["number"] == "407" and [d["digit"] for d in read["digits"]] == [4, 0, 7] and read["left_out"] == []
+    assert read["status"] == ("ok" if read["confidence"] >= 0.97 else "low_confidence")
     assert read["confidence"] == pytest.approx(np.prod([d["confidence"] for d in read["digits"]]), abs=1e-3)
     Image.new("L", (300, 100), 255).save(tmp_path / "blank.png")
     blank = client.predict(handle_file(str(tmp_path / "blank.png")), api_name="/predict_number")
-    assert blank == {"number": "", "confidence": 0.0, "digits": []}
+    assert blank == {"number": "", "confidence": 0.0, "status": "blank", "digits": [], "left_out": []}
     (tmp_path / "text.png").write_text("not an image")
     with pytest.raises(AppError, match="not an image"):
         client.predict(handle_file(str(tmp_path / "text.png")), api_name="/predict_number")
@@ -209,4 +210,23 @@ def test_the_model_card_says_how_many_cnns_are_averaged():
     from digits.web import model_card
 
     card = model_card(Classifier())
-    assert "| model | 2 small CNNs averaged (1 also trained on touching digits), 0.64 MB ONNX" in card
+    assert "| model | 2 small CNNs averaged (1 also trained on touching digits), 0.7" in card
+    assert '| says "not a digit" | yes, at 90% or more: a small CNN beside the readers (the gate)' in card
+
+
+def test_a_drawn_star_is_not_a_digit_and_a_dash_in_a_number_is_left_out(client, mnist_test, tmp_path):
+    from bench.browser import LETTERS_AND_SHAPES
+    from digits.training.scanlike import render_scan
+    from digits.training.strokes import draw
+
+    star = draw(([np.array(s) for s in LETTERS_AND_SHAPES["star"]], []), pen=7)
+    render_scan(star, np.random.default_rng(0)).save(tmp_path / "star.png")
+    label = client.predict(handle_file(str(tmp_path / "star.png")), api_name="/predict")
+    names = [c["label"] for c in label["confidences"]]
+    assert top(label) == "not a digit" and names[0] == "not a digit" and len(names) == 3
+    assert label["confidences"][0]["confidence"] >= 0.5 and all(n.isdigit() for n in names[1:])
+
+    number_with_marks(mnist_test, "812", {1: "dot", 2: "dash"}, 6).save(tmp_path / "8.1-2.png")  # the dot: a speck
+    read = client.predict(handle_file(str(tmp_path / "8.1-2.png")), api_name="/predict_number")
+    assert read["number"] == "812" and [p["after"] for p in read["left_out"]] == [2], read
+    assert read["left_out"][0]["not_digit"] > 0.5

@@ -1,7 +1,8 @@
-"""Load MNIST (the four IDX files, gzip or raw) and Semeion (evaluation only), validated, with hashes.
+"""Load MNIST (the four IDX files, gzip or raw), Semeion (evaluation only) and USPS (validation only), validated.
 
 MNIST arrays are uint8 (N, 28, 28), white ink (255) on black; labels uint8 (N,).
 Semeion arrays are uint8 (N, 16, 16) with ink 255 on 0, the digit stretched to fill its box.
+USPS arrays are uint8 (N, 16, 16) with ink 255 on 0, grey, deslanted and filling the box's height.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000),
 }
 SEMEION_FILE = "semeion.data"
+USPS_FILE = "zip.train.gz"
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,22 @@ def read_semeion(raw: bytes, path: Path) -> tuple[np.ndarray, np.ndarray]:
     if rows.shape[1] == 267 and not (rows[:, 266] == labels).all():
         raise DataError(f"{path}: the label column disagrees with the one-hot labels")
     return (pixels.reshape(-1, 16, 16) * 255).astype(np.uint8), labels
+
+
+def load_usps(folder: Path) -> Split:
+    """USPS's 7,291 training digits (other writers: US mail) from `usps/zip.train.gz`; for validation only."""
+    path = Path(folder) / "usps" / USPS_FILE
+    if not path.is_file():
+        path = Path(folder) / USPS_FILE
+    if not path.is_file():
+        raise DataError(f"{folder}: no usps/{USPS_FILE}; run `digits data fetch` or pass the data folder")
+    try:
+        raw = gzip.decompress(path.read_bytes())
+        rows = np.array([line.split() for line in raw.decode("ascii").splitlines() if line.strip()], dtype=float)
+    except (OSError, EOFError, ValueError) as exc:
+        raise DataError(f"{path}: not the USPS format (a label and 256 values per line); download it again") from exc
+    if rows.ndim != 2 or rows.shape[1] != 257 or not np.isin(rows[:, 0], np.arange(10)).all():
+        raise DataError(f"{path}: expected a label 0-9 and 256 values per line; is it USPS's zip.train?")
+    images = np.clip(np.round((rows[:, 1:] + 1) * 127.5), 0, 255).astype(np.uint8).reshape(-1, 16, 16)
+    digest = hashlib.sha256(raw).hexdigest()
+    return Split(images=images, labels=rows[:, 0].astype(np.uint8), images_sha256=digest, labels_sha256=digest)

@@ -53,8 +53,8 @@ class ExportReport:
     metadata: dict[str, str]
 
 
-def _convert(model, opset: int):
-    """The Keras model as an ONNX ModelProto, input `image` and output `probs` as in the contract."""
+def _convert(model, opset: int, output: str = contract.OUTPUT_NAME):
+    """The Keras model as an ONNX ModelProto, input `image` and output `output` (the contract's `probs`)."""
     import tensorflow as tf
     import tf2onnx
 
@@ -62,7 +62,7 @@ def _convert(model, opset: int):
 
     @tf.function(input_signature=spec)
     def serve(image):
-        return {contract.OUTPUT_NAME: model(image, training=False)}
+        return {output: model(image, training=False)}
 
     onnx_model, _ = tf2onnx.convert.from_function(serve, input_signature=spec, opset=opset)
     for tensor in (*onnx_model.graph.input, *onnx_model.graph.output):

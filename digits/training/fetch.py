@@ -1,8 +1,9 @@
-"""Get the data: MNIST and Semeion downloaded from their public homes into a user cache, verified, never half written.
+"""Get the data: MNIST, Semeion and USPS downloaded from their public homes into a user cache, verified, never half
+written.
 
 Every command and test finds the data through `find_data`: `--data`, then `DIGITS_DATA`, then the cache
 (`~/.cache/digits`, or `$XDG_CACHE_HOME/digits`). The folder holds `mnist/` (the four IDX files, gzip) and
-`semeion/semeion.data`, the layout of `../shared/data`.
+`semeion/semeion.data` and `usps/zip.train.gz`, the layout of `../shared/data`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digits.errors import DataError
-from digits.training.data import MNIST_FILES, SEMEION_FILE, read_semeion
+from digits.training.data import MNIST_FILES, SEMEION_FILE, USPS_FILE, read_semeion
 
 ENV = "DIGITS_DATA"
 CHUNK = 1 << 16
@@ -35,17 +36,20 @@ class Source:
 
 MNIST_HOME = "https://storage.googleapis.com/cvdf-datasets/mnist/"  # Google's copy of LeCun's files
 SEMEION_HOME = "https://archive.ics.uci.edu/ml/machine-learning-databases/semeion/"
+USPS_HOME = "https://hastie.su.domains/ElemStatLearn/datasets/"  # published with The Elements of Statistical Learning
 CONTENT = {  # file name: (SHA-256 of its content, size as published or 0); the names are digits.training.data's
     "train-images-idx3-ubyte": ("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 9_912_422),
     "train-labels-idx1-ubyte": ("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 28_881),
     "t10k-images-idx3-ubyte": ("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1_648_877),
     "t10k-labels-idx1-ubyte": ("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 4_542),
     SEMEION_FILE: ("8e0ce9435c3005eed03c83867f1426977adfa0e73a6c1d2faf83a0a37e19516c", 0),
+    USPS_FILE: ("abc9f5c75b997cabe66b5d01727d5a681c69298e1641a8d37b55433a52129dc0", 1_829_071),
 }
 SOURCES = tuple(
     Source(f"mnist/{stem}.gz", f"{MNIST_HOME}{stem}.gz", *CONTENT[stem])
     for images, labels, _ in MNIST_FILES.values() for stem in (images, labels)
-) + (Source(f"semeion/{SEMEION_FILE}", SEMEION_HOME + SEMEION_FILE, *CONTENT[SEMEION_FILE]),)
+) + (Source(f"semeion/{SEMEION_FILE}", SEMEION_HOME + SEMEION_FILE, *CONTENT[SEMEION_FILE]),
+     Source(f"usps/{USPS_FILE}", USPS_HOME + USPS_FILE, *CONTENT[USPS_FILE]))
 
 Progress = Callable[[str, int, int], None]  # (file, bytes so far, bytes in all or 0 when unknown)
 
@@ -68,7 +72,8 @@ def find_data(given: Path | None = None) -> Path:
     if os.environ.get(ENV):
         folder = Path(os.environ[ENV])
         if not _complete(folder):
-            raise DataError(f"{ENV}={folder} does not hold mnist/ and semeion/; run `digits data fetch` to fill it")
+            raise DataError(f"{ENV}={folder} does not hold mnist/, semeion/ and usps/; run `digits data fetch` to fill "
+                            "it")
         return folder
     folder = cache_dir()
     if not _complete(folder):
@@ -115,7 +120,8 @@ def _download(url: str, into: Path, name: str, size: int, progress: Progress | N
 def fetch(folder: Path, mirror: str | None = None, progress: Progress | None = None) -> list[Path]:
     """Download what is missing or wrong into `folder` (the CLI's default: `cache_dir()`); return the files downloaded.
 
-    `mirror` is a base URL laid out like the data folder (`mirror/mnist/...`, `mirror/semeion/semeion.data`).
+    `mirror` is a base URL laid out like the data folder (`mirror/mnist/...`, `mirror/semeion/semeion.data`,
+    `mirror/usps/zip.train.gz`).
     Each file goes to a temporary name beside its target and is renamed only once its SHA-256 matches.
     """
     folder = Path(folder)

@@ -71,3 +71,52 @@ def render_bilevel(digit: np.ndarray, rng: np.random.Generator, stretch: bool = 
     width = height if stretch else max(1, round(ink.width * height / ink.height))
     small = np.asarray(ink.resize((width, height), Image.BOX))
     return np.where(small >= 128, 255, 0).astype(np.uint8)
+
+
+def ruled(page: Image.Image, rng: np.random.Generator, height: float) -> Image.Image:
+    """A scan with the lines of notebook paper printed under it: rules (lined) or a grid (squared), `height` px apart
+    at most, in light blue or grey, as people write on them."""
+    rgb = np.asarray(page, np.float32)
+    h, w = rgb.shape[:2]
+    gap = rng.uniform(0.6, 1.0) * height if rng.random() < 0.6 else rng.uniform(0.3, 0.5) * height
+    lines = np.zeros((h, w), np.float32)
+    width = int(rng.integers(1, 3))
+    start = rng.uniform(0, gap)
+    for y in np.arange(start, h, gap).astype(int):
+        lines[y : y + width] = 1
+    if gap < 0.55 * height:  # squared paper
+        for x in np.arange(rng.uniform(0, gap), w, gap).astype(int):
+            lines[:, x : x + width] = 1
+    colour = np.array([(150, 180, 230), (170, 170, 170), (120, 160, 220)][int(rng.integers(3))], np.float32)
+    strength = rng.uniform(0.3, 0.8) * lines[..., None]
+    return Image.fromarray(np.clip(rgb * (1 - strength) + rgb * strength * colour / 255, 0, 255).astype(np.uint8))
+
+
+# The renderings the preprocessing meets, and their share of the gate's training images: the same for digits and
+# non-digits, so that only the shape tells them apart (a gate whose non-digits were scanned more often than its
+# digits learnt that scans are not digits).
+RENDERINGS = {"direct": 0.3, "clean": 0.15, "scan": 0.3, "bilevel": 0.08, "stretched": 0.07, "ruled": 0.1}
+
+
+def render_as(ink: np.ndarray, kind: str, rng: np.random.Generator) -> Image.Image | np.ndarray:
+    """(H, W) uint8 ink, 255 on 0 (a digit, a letter, a shape) as one of RENDERINGS: as an MNIST-like 28x28
+    ("direct"), on a page black on white ("clean") or as a scan, as a low-resolution black-and-white scan with its
+    shape kept or stretched, or as a scan on ruled or squared paper."""
+    if kind == "direct":
+        if ink.shape == (28, 28):
+            return ink
+        box = Image.fromarray(ink).crop(Image.fromarray(ink).getbbox() or (0, 0, *ink.shape[::-1]))
+        scale = 20 / max(box.size)
+        small = box.resize((max(1, round(box.width * scale)), max(1, round(box.height * scale))), Image.BILINEAR)
+        frame = Image.new("L", (28, 28))
+        frame.paste(small, ((28 - small.width) // 2, (28 - small.height) // 2))
+        return np.asarray(frame)
+    if kind in ("bilevel", "stretched"):
+        return render_bilevel(ink, rng, stretch=kind == "stretched")
+    page = render_scan(ink, rng, clean=kind == "clean")
+    return ruled(page, rng, rng.uniform(0.4, 0.9) * min(page.size)) if kind == "ruled" else page
+
+
+def rendering(rng: np.random.Generator) -> str:
+    """One of RENDERINGS, drawn by its share."""
+    return str(rng.choice(list(RENDERINGS), p=list(RENDERINGS.values())))
