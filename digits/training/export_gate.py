@@ -26,7 +26,7 @@ from digits.errors import DigitsError, ModelError
 from digits.preprocess import preprocess
 
 LOGIT = "not_digit_logit"
-CLIP = 15.0  # sigmoid(15) < 1 in float32, so a threshold of 1 turns rejection off; sigmoid(-15) = 3e-7 keeps the
+CLIP = 15.0  # sigmoid(15) < 1 in float32, so no image reaches a threshold of 1; sigmoid(-15) = 3e-7 keeps the
 # readers' probabilities, times it, far above float32's smallest
 CALIBRATION = 4096  # training digits and non-digits, half each, whose activations set the gate's int8 ranges: with
 # 512 (the readers' number) its int8 probabilities moved by up to 0.45, with 4096 by 0.08 (runs of issue 24)
