@@ -57,7 +57,7 @@ class NumberReading:
 
     @property
     def note(self) -> str:
-        """What was left out, for the row: 'left out 2 pieces that are not a digit (after digit 1, before digit 1)'."""
+        """What was left out, for the row: 'left out 2 pieces that are not a digit (before digit 1, after digit 3)'."""
         if not self.left_out or not self.digits:
             return ""
         where = ", ".join(f"after digit {p.after}" if p.after else "before digit 1" for p in self.left_out)

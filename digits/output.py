@@ -50,7 +50,7 @@ def record(result: FileResult, probabilities: bool, numbers: bool = False) -> di
     if numbers:
         row["digit_confidences"] = [round(d.confidence, 4) for d in p.digits] if read else None
     if probabilities:
-        values = [*p.probabilities, p.not_digit] if p is not None and not p.blank else [None] * 11
+        values = [*p.probabilities, p.not_digit] if p is not None and not p.blank else [None] * len(PROBABILITY_COLUMNS)
         for column, value in zip(PROBABILITY_COLUMNS, values, strict=True):
             row[column] = None if value is None else round(float(value), 4)
     return row

@@ -172,9 +172,8 @@ def star(rng: np.random.Generator) -> Strokes:
         orders = [np.arange(6) * 2 % 5] if points == 5 else [np.array([0, 2, 4, 0]), np.array([1, 3, 5, 1])]
         return [np.stack([0.5 + r * np.cos(turn + o * 2 * math.pi / points),
                           0.5 + r * np.sin(turn + o * 2 * math.pi / points)], axis=1) for o in orders], []
-    else:
-        angles = turn + np.arange(2 * points + 1) * math.pi / points
-        radii = np.where(np.arange(2 * points + 1) % 2 == 0, r, r * rng.uniform(0.35, 0.55))
+    angles = turn + np.arange(2 * points + 1) * math.pi / points  # the outline: points and notches in turn
+    radii = np.where(np.arange(2 * points + 1) % 2 == 0, r, r * rng.uniform(0.35, 0.55))
     return [np.stack([0.5 + radii * np.cos(angles), 0.5 + radii * np.sin(angles)], axis=1)], []
 
 
