@@ -15,7 +15,8 @@ under other names (same bytes, N times the files), to see how a fixed start-up w
 `--model M.onnx` times another ONNX model in place of the shipped one (e.g. one member of it, from
 `cli.py export --keras models/digits.keras --out M.onnx`), everywhere but the Keras loop. `--baseline B.onnx`
 adds `cli.py batch --model B.onnx` to every round, side by side (e.g. the readers without the gate, from
-`cli.py export --no-gate --out B.onnx`), and its accuracy.
+`cli.py export --no-gate --out B.onnx`), and its accuracy; `--no-paper-lines` adds `cli.py batch --no-paper-lines`
+(the preprocessing without clearing ruled paper's lines, digits/rules.py) the same way.
 """
 
 from __future__ import annotations
@@ -156,6 +157,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model for everything but Keras")
     parser.add_argument("--repeat", type=int, default=1, help="link every file this many times")
     parser.add_argument("--baseline", type=Path, help="another ONNX model for cli.py batch, side by side")
+    parser.add_argument("--no-paper-lines", action="store_true",
+                        help="also cli.py batch --no-paper-lines, side by side: what clearing paper lines costs")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,6 +174,9 @@ def main() -> None:
             **({"cli.py batch (baseline model)": ([py, "cli.py", "batch", str(scans), "-q", "--model",
                                                     str(args.baseline.resolve()), "--out", str(folder / "b.csv")], n)}
                if args.baseline else {}),
+            **({"cli.py batch --no-paper-lines": ([py, "cli.py", "batch", str(scans), "-q", "--model", model,
+                                                    "--no-paper-lines", "--out", str(folder / "n.csv")], n)}
+               if args.no_paper_lines else {}),
             "per-image onnxruntime loop": ([py, "-c", ORT_LOOP, str(scans), model], n),
             KERAS: ([py, "-c", KERAS_LOOP, str(scans), str(args.keras), str(KERAS_SUBSET)],
                                      KERAS_SUBSET),

@@ -39,22 +39,25 @@ CHUNK = 16  # files per task sent to a worker: amortises the hand-off, keeps sma
 Loaded = tuple[Preprocessed | list[Slot] | None, str, str]  # (what the model sees, note, error message)
 
 
-def load(source: Path | str, max_pixels: int, numbers: bool = False) -> Loaded:
-    """Open and preprocess one file or URI (as one digit, or segmented as a number); errors become messages."""
+def load(source: Path | str, max_pixels: int, numbers: bool = False, paper_lines: bool = False) -> Loaded:
+    """Open and preprocess one file or URI (as one digit, or segmented as a number); errors become messages.
+
+    `paper_lines`: clear the lines of ruled paper and form boxes first (Config.paper_lines)."""
     try:
         if is_uri(source):
             source = read_uri(source, max_bytes=4 * max_pixels + 1_000_000)  # an uncompressed RGBA image, and headers
         opened = open_image(source, max_pixels)
         with opened.image:
-            return (segment(opened.image) if numbers else preprocess(opened.image)), opened.note, ""
+            image = opened.image
+            return (segment(image, paper_lines) if numbers else preprocess(image, paper_lines)), opened.note, ""
     except ImageError as exc:
         return None, "", str(exc)
     except (OSError, ValueError, MemoryError) as exc:  # decoders fail lazily and in odd ways on hostile files
         return None, "", f"cannot decode image: {type(exc).__name__}: {exc}"
 
 
-def _load_chunk(found: list[Found], max_pixels: int, numbers: bool) -> list[Loaded]:
-    return [load(f.path, max_pixels, numbers) for f in found]
+def _load_chunk(found: list[Found], cfg: Config) -> list[Loaded]:
+    return [load(f.path, cfg.max_pixels, cfg.numbers, cfg.paper_lines) for f in found]
 
 
 def _pool(kind: str, workers: int) -> Executor:
@@ -84,14 +87,14 @@ def _loaded(found: Iterable[Found], cfg: Config, workers: int) -> Iterator[tuple
     chunks = _chunks(found, CHUNK)
     if workers == 1:
         for chunk in chunks:
-            yield from zip(chunk, _load_chunk(chunk, cfg.max_pixels, cfg.numbers), strict=True)
+            yield from zip(chunk, _load_chunk(chunk, cfg), strict=True)
         return
     window = max(2 * workers, 2 * cfg.batch // CHUNK)
     pool = _pool(cfg.pool, workers)
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_load_chunk, chunk, cfg.max_pixels, cfg.numbers)))
+            pending.append((chunk, pool.submit(_load_chunk, chunk, cfg)))
             if len(pending) >= window:
                 chunk, future = pending.popleft()
                 yield from zip(chunk, future.result(), strict=True)

@@ -56,6 +56,7 @@ class Config:
     euro_fraction: float = 0.3  # extra 1s with a flag/foot and 7s with a crossbar, as a share of each class
     bilevel_prob: float = 0.15  # share redrawn as a low-resolution black-and-white scan (no grey levels) ...
     bilevel_frame: tuple[int, int] = (16, 26)  # ... in a frame of this many px: the digit itself 11-19 px
+    pressure_prob: float = 0.0  # share whose ink fades and darkens along the stroke, as pen pressure and scans vary
     pair_fraction: float = 0.0  # extra images of two touching digits framed as one, trained to read as no digit
     # (0.05 for the shipped model's second member, models/pairs: `cli.py train --pair-fraction 0.05`)
 
@@ -86,6 +87,8 @@ class Config:
     batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
     model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
+    paper_lines: bool = False  # clear the lines of ruled, squared and dotted paper and form boxes first
+    # (digits/rules.py): +0.5 ms CPU per image in `batch`, +35%, so asked for (`--paper-lines`); README, Ruled paper
     numbers: bool = False  # read each image as a number of several digits (digits/segment.py) instead of one digit
 
     @property

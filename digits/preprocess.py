@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from digits.contract import INPUT_SIZE
+from digits.rules import remove_rules, stroke_width
 
 BOX = 20  # MNIST fits the digit's longer side to 20 px ...
 CENTRE = 14  # ... and puts its centre of mass on pixel (14, 14) of the 28x28 frame
@@ -44,10 +45,14 @@ class Preprocessed:
     box: tuple[int, int, int, int] | None  # ink bounding box (left, top, right, bottom) in input pixels
 
 
-def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
-    """Any image -> the (28, 28) float32 model input, or blank; the one path for page, CLI, evaluation."""
+def preprocess(image: Image.Image | np.ndarray, paper_lines: bool = False) -> Preprocessed:
+    """Any image -> the (28, 28) float32 model input, or blank; the one path for page, CLI, evaluation.
+
+    `paper_lines`: first clear the lines of ruled, squared or dotted paper and form boxes (`digits/rules.py`;
+    Config.paper_lines, `batch --paper-lines`).
+    """
     pil = upright(image)
-    ink, dark_on_light, factor = ink_map(pil, WORK)
+    ink, dark_on_light, factor = ink_map(pil, WORK, paper_lines=paper_lines)
     offset = (0, 0)
     box = _ink_box(ink)
     if box is not None and factor > 1 and max(box[2] - box[0], box[3] - box[1]) < REFINE:
@@ -56,7 +61,7 @@ def preprocess(image: Image.Image | np.ndarray) -> Preprocessed:
         margin = max(right - left, bottom - top) // 2 + 2
         offset = (max((left - margin) * factor, 0), max((top - margin) * factor, 0))
         crop = (*offset, min((right + margin) * factor, pil.width), min((bottom + margin) * factor, pil.height))
-        ink, _, factor = ink_map(pil.crop(crop), WORK, dark_on_light)
+        ink, _, factor = ink_map(pil.crop(crop), WORK, dark_on_light, paper_lines)
         box = _ink_box(ink)
     if box is None or speck(ink, box, factor):  # judged on the final look: a reduced one can hide a small digit
         return _blank(dark_on_light)
@@ -70,14 +75,17 @@ def _blank(dark_on_light: bool) -> Preprocessed:
     return Preprocessed(np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32), True, dark_on_light, None)
 
 
-def ink_map(pil: Image.Image, work: int, dark_on_light: bool | None = None) -> tuple[np.ndarray, bool, int]:
+def ink_map(
+    pil: Image.Image, work: int, dark_on_light: bool | None = None, paper_lines: bool = False
+) -> tuple[np.ndarray, bool, int]:
     """The ink of an upright image, reduced to at most `work` px a side: (h, w) float32 in [0, 1], paper = 0.
 
-    Returns it with the polarity found (or given) and the integer factor the image was reduced by.
+    Returns it with the polarity found (or given) and the integer factor the image was reduced by. The paper's
+    own lines (rules, grids, dots, form boxes) are cleared with `paper_lines` (`digits/rules.py`).
     """
     gray, alpha, factor = _gray_alpha(pil, work)
     ink, dark_on_light = _ink(gray, alpha, averaged=factor > 1, dark_on_light=dark_on_light)
-    return ink, dark_on_light, factor
+    return (remove_rules(ink) if paper_lines else ink), dark_on_light, factor
 
 
 def upright(image: Image.Image | np.ndarray) -> Image.Image:
@@ -264,13 +272,6 @@ def speck(ink: np.ndarray, box: tuple[int, int, int, int], factor: int) -> bool:
     return side * factor < MIN_DIGIT_PX or solid < max(MIN_INK_PIXELS, MIN_INK_PER_SIDE * side)
 
 
-def _stroke_width(mask: np.ndarray) -> float:
-    """Mean stroke width in px of a boolean (H, W) mask: area over half the perimeter."""
-    edges = np.count_nonzero(mask[:, 1:] != mask[:, :-1]) + np.count_nonzero(mask[1:] != mask[:-1])
-    edges += 2 * (np.count_nonzero(mask[:, 0]) + np.count_nonzero(mask[0]))  # ink touching the crop's edge
-    return 2.0 * np.count_nonzero(mask) / max(edges, 1)
-
-
 def _padded(values: np.ndarray, width: int) -> np.ndarray:
     """(H, W) values inside a border of `width` zeros (np.pad costs more than the work at these sizes)."""
     h, w = values.shape
@@ -309,7 +310,7 @@ def frame(crop: np.ndarray) -> np.ndarray:
     crop = _smooth_bilevel(crop)
     h, w = crop.shape
     scale = BOX / max(h, w)
-    width, grow = _stroke_width(crop > 0.5) * scale, 0
+    width, grow = stroke_width(crop > 0.5) * scale, 0
     while width < MIN_STROKE and grow < 4:  # a fine pen on a big digit would vanish when shrunk
         width, grow = width + 2 * scale, grow + 1
     if grow:

@@ -140,7 +140,7 @@ class Reader:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         found = [Found(path, name) for path, name in zip(batch["path"].tolist(), batch["name"].tolist(), strict=True)]
-        loaded = [(f, load(f.path, self.cfg.max_pixels, self.cfg.numbers)) for f in found]
+        loaded = [(f, load(f.path, self.cfg.max_pixels, self.cfg.numbers, self.cfg.paper_lines)) for f in found]
         results = classify_loaded(loaded, self.classifier, self.cfg)
         rows = [json.dumps(record(r, self.probabilities, self.cfg.numbers)) for r in results]
         return {"row": np.array(rows, dtype=object)}

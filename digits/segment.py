@@ -63,11 +63,14 @@ class Slot:
     crops: dict[tuple[int, int], Preprocessed]
 
 
-def segment(image: Image.Image | np.ndarray) -> list[Slot]:
-    """Any image of a number -> its places left to right, each with its ways to cut; [] when there is no ink."""
+def segment(image: Image.Image | np.ndarray, paper_lines: bool = False) -> list[Slot]:
+    """Any image of a number -> its places left to right, each with its ways to cut; [] when there is no ink.
+
+    `paper_lines`: first clear the lines of ruled paper and form boxes, as `preprocess` does."""
     pil = upright(image)
     short, long = sorted(pil.size)
-    ink, dark_on_light, factor = ink_map(pil, min(MAX_WORK, max(WORK, long * WORK // max(short, 1))))
+    work = min(MAX_WORK, max(WORK, long * WORK // max(short, 1)))
+    ink, dark_on_light, factor = ink_map(pil, work, paper_lines=paper_lines)
     pieces = _pieces(ink > BOX_LEVEL, MIN_DIGIT_PX / factor)
     pieces = [p for p in pieces if not speck(ink, (p.left, p.top, p.right, p.bottom), factor)]  # as for one digit
     if not pieces:

@@ -127,6 +127,21 @@ def test_touching_pairs_are_two_digits_framed_as_one(mnist_test):
     assert np.median([width(p) for p in pairs]) > 1.5 * np.median([width(preprocess(o).image) for o in ones])
 
 
+def test_pressure_fades_strokes_unevenly_and_only_when_asked(mnist_test):
+    import tensorflow as tf
+
+    from digits.config import Config
+    from digits.training.augment import random_pressure
+
+    digits = tf.constant(mnist_test.images[:64, ..., None].astype(np.float32) / 255)
+    faded = random_pressure(digits, Config(pressure_prob=1.0)).numpy()
+    ink = digits.numpy() > 0.5
+    ratio = faded[ink] / digits.numpy()[ink]
+    assert ratio.min() >= 0.35 - 1e-6 and ratio.max() <= 1 + 1e-6 and ratio.std() > 0.05  # uneven, never erased
+    assert (faded[~(digits.numpy() > 0)] == 0).all()  # no ink where there was none
+    assert np.array_equal(random_pressure(digits, Config(pressure_prob=0.0)).numpy(), digits.numpy())
+
+
 def test_export_without_a_keras_model_names_the_fix(tmp_path):
     result = run_cli("export", "--keras", tmp_path / "none.keras", "--out", tmp_path / "x.onnx")
     assert result.returncode == 1 and "run `python cli.py train`" in result.stderr

@@ -89,9 +89,23 @@ def random_bilevel(images: tf.Tensor, cfg: Config) -> tf.Tensor:
     return tf.where(chosen, bilevel, images)
 
 
+def random_pressure(images: tf.Tensor, cfg: Config) -> tf.Tensor:
+    """Fade a share of the batch unevenly: ink times a smooth random field in [0.35, 1] (a 4x4 grid, enlarged).
+
+    Pen pressure and uneven scans leave strokes dark in one place and faint in another; MNIST's are even.
+    """
+    n = tf.shape(images)[0]
+    field = tf.image.resize(tf.random.uniform(tf.stack([n, 4, 4, 1]), 0.35, 1.0), [28, 28], method="bilinear")
+    chosen = tf.random.uniform([n, 1, 1, 1]) < cfg.pressure_prob
+    return tf.where(chosen, images * field, images)
+
+
 def augment(images: tf.Tensor, cfg: Config, stretchable: tf.Tensor | None = None) -> tf.Tensor:
     """(N, 28, 28, 1) float32 in [0, 1] -> the same, randomly deformed (a share left as they are)."""
-    deformed = random_bilevel(random_thickness(random_affine(images, cfg, stretchable), cfg), cfg)
+    shaped = random_thickness(random_affine(images, cfg, stretchable), cfg)
+    if cfg.pressure_prob:  # skipped at 0, so that runs from before it draw the same random numbers
+        shaped = random_pressure(shaped, cfg)
+    deformed = random_bilevel(shaped, cfg)
     deformed = tf.clip_by_value(deformed, 0.0, 1.0)
     keep = tf.random.uniform([tf.shape(images)[0], 1, 1, 1]) < cfg.clean_prob
     return tf.where(keep, images, deformed)
