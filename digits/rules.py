@@ -1,28 +1,23 @@
 """Paper is not ink: the rules of lined paper, the grid of squared paper, the dots of dotted paper, form boxes.
 
-Works on the ink map (`preprocess.ink_map`, paper = 0) before the digit is framed, so the page, `batch` and
-`--numbers` all get it. A rule is a long, thin, nearly straight line (tilted or slightly bent in a photo) that
-runs past the writing on both ends; a stroke of the digit never does, so a 1, a 7's bar or a 4's stem stay.
+Works on the ink map (`preprocess.ink_map`, paper = 0) before the digit is framed, with `--paper-lines`
+(Config.paper_lines), for one digit and for `--numbers` alike. A rule is a long line (found by `digits/lines.py`),
+thin for the pen that wrote the digit, that runs past the writing on both ends (or leaves the picture, or meets
+lines across at both ends: a form box); a stroke of the digit never does, so a 1, a 7's bar or a 4's stem stay.
 Where a digit's stroke crosses a rule, the crossing is kept. Pure numpy.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from digits.lines import at, candidates, follow, main_run, pool
+
 LEVEL = 0.12  # ink above this share of the pen's strength counts: printed lines are often much fainter
-MAX_TILT = 0.15  # lines tilted up to this slope (8.5 degrees) are found: photos, skewed scans
-MIN_SPAN = 0.4  # a line spans at least this share of the image (a form box may be small in its scan) ...
-MIN_COVER = 0.8  # ... and has ink in this share of the columns along its span
-MAX_THICK = 6  # px at working size: thicker columns of a line are where writing crosses it
 PEN_SHARE = 0.7  # a printed line is at most this share of the pen's stroke width: pens write bolder than rules ...
 THIN = 2.5  # ... or this many px thick, whatever the pen
 PAST = 0.1  # a rule reaches beyond the writing on each end by this share of the writing's size (2 px at least)
-MAX_TRIES = 16  # lines followed (or tried) at most, each way: bounds the work on a page of lines
 MIN_SIZE = 40  # px a side: a smaller picture is a digit alone (28x28 MNIST, a tight crop), never a page of lines
-COARSE = 24  # lines are looked for on the mask pooled to this many cells across
 MIN_DOTS = 6  # this many isolated dots make dotted paper
 
 
@@ -31,19 +26,19 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
     if min(ink.shape) < MIN_SIZE:
         return ink
     mask = ink > LEVEL
-    coarse, rows, cols = _pool(mask)  # looked at coarsely first: most images have no lines, quick to see
+    coarse, rows, cols = pool(mask)  # looked at coarsely first: most images have no lines, quick to see
     dots = _dots(coarse)
     if np.count_nonzero(dots) >= MIN_DOTS:  # dotted paper: clear the dots' cells
         ink = np.where(dots[rows][:, cols], 0, ink).astype(np.float32)
         mask = ink > LEVEL
         coarse = coarse & ~dots
-    across, down = _candidates(coarse), _candidates(np.ascontiguousarray(coarse.T))
+    across, down = candidates(coarse), candidates(np.ascontiguousarray(coarse.T))
     if not _worth_following(coarse, across, down):
         return ink
-    lines = [(False, whole, clear, thick) for whole, clear, thick in _lines(mask, coarse.shape, across)]
+    lines = [(False, whole, clear, thick) for whole, clear, thick in follow(mask, coarse.shape, across)]
     if down:
         lines += [(True, whole.T, clear.T, thick)
-                  for whole, clear, thick in _lines(np.ascontiguousarray(mask.T), coarse.T.shape, down)]
+                  for whole, clear, thick in follow(np.ascontiguousarray(mask.T), coarse.T.shape, down)]
     if not lines:
         return ink
     writing = mask & ~_union(lines, mask)  # what is left without every line found
@@ -77,7 +72,7 @@ def _ticks(mask: np.ndarray, band: np.ndarray, thick: float, pen: float) -> np.n
     for start, direction in ((first - 1, -1), (last + 1, 1)):
         steps = np.arange(int(0.8 * h))[:, None] * direction
         rows = start[None, :] + steps  # (steps, columns) going away from the rule
-        run = np.cumprod(_at(mask, rows, columns[None, :]), axis=0).sum(axis=0)  # ink straight on from the rule
+        run = np.cumprod(at(mask, rows, columns[None, :]), axis=0).sum(axis=0)  # ink straight on from the rule
         standing = run >= 3
         edges = np.flatnonzero(np.diff(np.concatenate([[0], standing.astype(np.int8), [0]])))
         ticks = []
@@ -141,48 +136,6 @@ def _runs_past(band: np.ndarray, vertical: bool, writing: tuple[int, int]) -> bo
     return (along[0] <= writing[0] - past or leaves[0]) and (along[-1] >= writing[1] + past or leaves[1])
 
 
-def _candidates(coarse: np.ndarray) -> list[tuple[float, float, np.ndarray, np.ndarray]]:
-    """Near-horizontal lines on a coarse mask, strongest first: (coarse row at the middle, slope in cells per cell,
-    the row each column's cell is in, whether that cell is inked); a line is often found at a few slopes.
-
-    Peaks of the count of cells along every slope up to MAX_TILT (lines stay straight when the axes are scaled
-    apart), counting only cells with an empty cell two rows above or below: a digit's blob has neither.
-    """
-    ch, cw = coarse.shape
-    slopes, cells = _sweep(ch, cw)
-    k = (len(slopes) - 1) // 2
-    padded = np.zeros((ch + 2 * k + 4, cw), bool)
-    padded[k + 2 : k + 2 + ch] = coarse
-    on = padded.ravel().take(cells)  # (slopes, rows, width): the cells along each line
-    thin = on[:, 2:-2] & ~(on[:, :-4] & on[:, 4:])
-    counts = thin.sum(axis=2, dtype=np.int32)
-    peaks = np.flatnonzero(counts >= MIN_SPAN * cw)  # as many cells as `_track` will want columns
-    found: list[tuple[float, float, np.ndarray, np.ndarray]] = []
-    for flat in peaks[np.argsort(-counts.ravel()[peaks], kind="stable")]:
-        s, r = divmod(int(flat), ch + 2 * k)
-        if sum(abs(r - k - place) <= 1 for place, *_ in found) < 2:  # two slopes a place: the second if the first fails
-            found.append((float(r - k), float(slopes[s]), cells[s, r + 2] // cw - k - 2, on[s, r + 2]))
-            if len(found) == MAX_TRIES:
-                break
-    return found
-
-
-def _lines(mask: np.ndarray, coarse_shape: tuple[int, int], candidates: list) -> list:
-    """Follow coarse candidates (`_candidates` of a mask pooled to `coarse_shape`) on the (H, W) boolean mask:
-    (whole band, band to clear, thickness) for each that is a long thin line, as `_track` gives."""
-    ch, cw = coarse_shape
-    step = mask.shape[0] / ch
-    found, taken = [], []
-    for place, slope, _, _ in candidates:
-        if any(abs(place - t) <= 2 for t in taken):
-            continue
-        band = _track(mask, (place + 0.5) * step, slope * step * cw / mask.shape[1])
-        if band is not None:  # a line followed; a failed try (the wrong slope through a digit) leaves its place open
-            taken.append(place)
-            found.append(band)
-    return found
-
-
 def _worth_following(coarse: np.ndarray, across: list, down: list) -> bool:
     """Whether any candidate may be a rule: one that runs past the rest of the ink (the heaviest run of columns,
     or rows, once its own cells are taken out), or is long and leaves the picture on both ends, or meets lines
@@ -202,7 +155,7 @@ def _worth_following(coarse: np.ndarray, across: list, down: list) -> bool:
         near = np.clip(rows[None, :] + np.arange(3)[:, None], 0, height + 1)  # its cells and those beside, in
         profile = grid.sum(axis=0) - np.pad(grid, ((1, 1), (0, 0)))[near, xs].sum(axis=0)  # a grid padded by one
         if profile.any():
-            extent = _main_run(profile)
+            extent = main_run(profile)
             if first <= extent[0] - 1 and last >= extent[1] + 1:
                 return True
             past = [first <= max(extent[0] - 1, 1) or row_first in (0, height - 1),
@@ -216,100 +169,9 @@ def _worth_following(coarse: np.ndarray, across: list, down: list) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=512)
-def _sweep(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Slopes, and (slopes, rows, width) flat indices into the coarse mask padded by k + 2 rows: the cells along
-    each line, one row of drift across the width per slope step."""
-    k = int(np.ceil(MAX_TILT * width * width / height))  # MAX_TILT in the fine mask: cells are not square
-    slopes = np.arange(-k, k + 1) / width
-    xs = np.arange(width)
-    shift = np.round(slopes[:, None] * (xs[None, :] - width / 2)).astype(np.intp)  # (slopes, width)
-    starts = np.arange(height + 2 * k + 4)[None, :, None]  # every row a line may cross the middle at
-    rows = np.clip(starts + shift[:, None, :], 0, height + 2 * k + 3)
-    return slopes, rows * width + xs
-
-
-def _track(mask: np.ndarray, centre: float, slope: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Follow a line from its coarse position column by column: its whole band and the part to clear (crossing
-    strokes left out), each (H, W) boolean, and its thickness in px; None if it is not a long thin line."""
-    h, w = mask.shape
-    xs = np.arange(w)
-    guess = centre + slope * (xs - w / 2)
-    rows = np.round(guess).astype(int)[:, None] + np.arange(-6, 7)[None, :]  # (w, 13) rows around the guess
-    hits = _at(mask, rows, xs[:, None])
-    nearest = np.argmin(np.where(hits, np.abs(np.arange(-6, 7))[None, :], 99), axis=1)  # the ink nearest the guess
-    covered = np.flatnonzero(hits[xs, nearest])
-    if covered.size < MIN_SPAN * w:
-        return None
-    span = covered[-1] - covered[0] + 1
-    if covered.size < MIN_COVER * span:
-        return None
-    steps = np.arange(13)[None, :]
-    up = np.cumprod(_pick(hits, nearest[:, None] - steps), axis=1).sum(axis=1)  # the run of ink around it
-    down = np.cumprod(_pick(hits, nearest[:, None] + steps), axis=1).sum(axis=1)
-    count = np.where(hits[xs, nearest], up + down - 1, 0)
-    thin = np.flatnonzero((count > 0) & (count <= MAX_THICK))
-    if thin.size < MIN_COVER * covered.size / 2:
-        return None
-    thick = float(np.median(count[thin]))
-    middle = rows[thin, nearest[thin]] + (down[thin] - up[thin]) / 2
-    fit = np.polyfit(thin, middle, 2)  # a rule bends slowly; strokes crossing it are outliers, left out next
-    close = np.abs(np.polyval(fit, thin) - middle) <= 1.5
-    if close.sum() >= 3:
-        fit = np.polyfit(thin[close], middle[close], 2)
-    centre_row = np.polyval(fit, xs)
-    half = thick / 2 + 0.5
-    top, bottom = np.floor(centre_row - half).astype(int), np.ceil(centre_row + half).astype(int)
-    above = _at(mask, top - 2, xs) | _at(mask, top - 3, xs)
-    below = _at(mask, bottom + 2, xs) | _at(mask, bottom + 3, xs)
-    cleared = ~(above & below) & (count <= thick + 2)  # a stroke through or along the line: keep it
-    grid = np.arange(h)[:, None]
-    band = (grid >= top) & (grid <= bottom)
-    band[:, : covered[0]] = False
-    band[:, covered[-1] + 1 :] = False
-    return band, band & cleared[None, :], thick
-
-
-def _pick(hits: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """hits[i, index[i, j]] of a (w, n) array, False where the index falls outside 0..n-1."""
-    inside = (index >= 0) & (index < hits.shape[1])
-    return np.where(inside, np.take_along_axis(hits, np.clip(index, 0, hits.shape[1] - 1), axis=1), False)
-
-
-def _at(mask: np.ndarray, rows: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    inside = (rows >= 0) & (rows < mask.shape[0])
-    return np.where(inside, mask[np.clip(rows, 0, mask.shape[0] - 1), xs], False)
-
-
-def _pool(mask: np.ndarray, count: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A boolean (H, W) mask max-pooled to COARSE cells across (and as many down as keep the cells near square,
-    8-48): thin lines survive it. Also the cell row of each of the H rows and the cell column of each column.
-    `count`: the number of ink pixels in each cell instead."""
-    h, w = mask.shape
-    down = min(max(round(COARSE * h / w), 8), 48)
-    row_starts = np.linspace(0, h, down, endpoint=False).astype(np.intp)
-    col_starts = np.linspace(0, w, COARSE, endpoint=False).astype(np.intp)
-    add, values = (np.add, mask.astype(np.int32)) if count else (np.logical_or, mask)
-    pooled = add.reduceat(add.reduceat(values, row_starts, axis=0), col_starts, axis=1)
-    rows = np.searchsorted(row_starts, np.arange(h), "right") - 1
-    return pooled, rows, np.searchsorted(col_starts, np.arange(w), "right") - 1
-
-
-def _main_run(profile: np.ndarray, gap: int = 1) -> tuple[int, int]:
-    """(first, last) index of the heaviest run of a non-negative profile, gaps of up to `gap` empty indices
-    bridged: what is left of lines that were missed lies apart from the writing, in one direction at least."""
-    inked = np.flatnonzero(profile > 0)
-    breaks = np.flatnonzero(np.diff(inked) > gap + 1)
-    starts = np.concatenate([[inked[0]], inked[breaks + 1]])
-    ends = np.concatenate([inked[breaks], [inked[-1]]])
-    cumulative = np.concatenate([[0], np.cumsum(profile)])
-    best = int(np.argmax(cumulative[ends + 1] - cumulative[starts]))
-    return int(starts[best]), int(ends[best])
-
-
 def _main_blob(mask: np.ndarray) -> np.ndarray:
     """The ink of the biggest group of touching coarse cells (what is left of lines that were missed lies apart)."""
-    weights, rows, cols = _pool(mask, count=True)
+    weights, rows, cols = pool(mask, count=True)
     return mask & _grow(weights > 0, weights)[rows][:, cols]
 
 
