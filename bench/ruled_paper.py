@@ -1,12 +1,14 @@
 """Digits on notebook paper and in form boxes: accuracy per kind of paper, as scans and as photos.
 
 Run: python bench/ruled_paper.py --data ../shared/data [--split validation|test] [--count 500] [--model M]
+     [--picture docs/paper_lines.png]
 Draws each digit on every kind of paper in bench/paper.py (plain, lined, squared, dotted, a form box, a comb
 field) with the same place, size and light, as a scan and as a phone photo, and reads it through the one
 preprocessing path twice, side by side in one run: with the paper's lines cleared (`--paper-lines`,
 `preprocess(..., paper_lines=True)`), and left in (the default). `--split validation` draws from the 5,000 digits
 held out of MNIST train (to tune the line removal on); `test` from MNIST test and Semeion (the benchmark: measured
-once, after). Also prints the preprocessing's CPU time per image with and without the clearing.
+once, after). Also prints the preprocessing's CPU time per image with and without the clearing. `--picture`
+draws the first digits on every paper, each beside what the model sees with the lines cleared and left in.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,19 +48,46 @@ def sources(data: Path, split: str, count: int, seed: int) -> dict[str, tuple[np
     return out
 
 
+def picture(digits: np.ndarray, path: Path, seed: int) -> None:
+    """A grid: per digit a row of scans and a row of photos, each paper a tile of the picture and the model's views
+    with the lines cleared (left) and left in (right)."""
+    tile = 150
+    rows = []
+    for digit in digits:
+        for photo in (False, True):
+            row = Image.new("RGB", (tile * len(KINDS), tile + tile // 2), "white")
+            for k, kind in enumerate(KINDS):
+                image = on_paper_kind(digit, kind, np.random.default_rng(seed), photo)
+                thumb = image.copy()
+                thumb.thumbnail((tile - 6, tile - 6))
+                row.paste(thumb, (k * tile + 3, 3))
+                views = np.concatenate([preprocess(image, paper_lines=True).image, preprocess(image).image], axis=1)
+                view = Image.fromarray((views * 255).astype(np.uint8)).convert("RGB")
+                row.paste(view.resize((tile - 6, (tile - 6) // 2), Image.NEAREST), (k * tile + 3, tile))
+            rows.append(row)
+    grid = Image.new("RGB", (rows[0].width, sum(r.height for r in rows)), "white")
+    for i, row in enumerate(rows):
+        grid.paste(row, (0, i * row.height))
+    grid.save(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--split", choices=("validation", "test"), default="validation")
     parser.add_argument("--count", type=int, default=500, help="digits per source")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--picture", type=Path, help="also draw the first 2 digits on every paper into this PNG")
     args = parser.parse_args()
     classifier = Classifier(args.model, gate=False)  # the readers' argmax: the gate is measured elsewhere
     seed = 25 if args.split == "validation" else 2025
     times: dict[tuple[str, bool], list[float]] = {(kind, rules): [] for kind in KINDS for rules in (True, False)}
     print(f"{args.split}: {args.count} digits per source, each on every paper; accuracy with the lines cleared "
           f"(left in)\n")
-    for name, (digits, labels) in sources(args.data, args.split, args.count, seed).items():
+    drawn = sources(args.data, args.split, args.count, seed)
+    if args.picture:
+        picture(next(iter(drawn.values()))[0][:2], args.picture, seed)
+    for name, (digits, labels) in drawn.items():
         print(f"{name:<18}" + "".join(f"{kind:>17}" for kind in KINDS))
         for photo in (False, True):
             cells = []

@@ -7,6 +7,8 @@ clean, as scans, and as 12-20 px black-and-white scans (fax-like, or box-normali
 or stretched to a square. `--numbers` also reads 2 x 600 numbers of 2-6 validation digits (seeds 7 and 8,
 composed and rendered as bench/read_numbers.py does), written as they are and as stretched black-and-white
 digits (Semeion's documented format), and prints the share read exactly right.
+`--usps` also reads USPS (other writers, validation only) as stored, as black-and-white scans and stretched to a
+square, with the gate set aside, and their mean: how issue 25's candidates were compared.
 `--not-digit` measures what the gate trades, at each of THRESHOLDS: the share of digits accepted (`ok`) and
 right, on the four renderings and on USPS (other writers, validation only; as stored and as scans), against the
 share of non-digits passing as `ok`: the validation families (never trained on) and new drawings of the
@@ -119,11 +121,22 @@ def not_digit_report(classifier: Classifier, digit_sets: dict, non_digit_sets: d
     return lines
 
 
+def usps_renderings(data: Path) -> dict[str, tuple[list[Preprocessed], np.ndarray]]:
+    """USPS's 7,291 digits as stored, as 12-20 px black-and-white scans and stretched to a square (seeds 12, 11)."""
+    usps = load_usps(data)
+    bilevel, stretched = np.random.default_rng(12), np.random.default_rng(11)
+    return {"as stored": ([preprocess(d) for d in usps.images], usps.labels),
+            "bilevel": ([preprocess(render_bilevel(d, bilevel)) for d in usps.images], usps.labels),
+            "stretched": ([preprocess(render_bilevel(d, stretched, stretch=True)) for d in usps.images], usps.labels)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--numbers", action="store_true", help="also read validation numbers (slower)")
     parser.add_argument("--not-digit", action="store_true", help="what the gate trades, on digits and non-digits")
+    parser.add_argument("--usps", action="store_true",
+                        help="also USPS (other writers): as stored, as bilevel scans, stretched; and their mean")
     parser.add_argument("--shifts", type=float, nargs="+", default=[0.0],
                         help="with --not-digit: also emulate these shifts of the gate's logit (export --gate-shift)")
     parser.add_argument("models", type=Path, nargs="+")
@@ -150,6 +163,7 @@ def main() -> None:
         seen, _, _ = non_digits("train", SEEN, seed=12, digits=train.images[val])
         as_seen = lambda images: [Preprocessed(x, False, True, None) for x in images]  # noqa: E731  already framed
         non_digit_sets = {"unseen families": as_seen(unseen), "training families": as_seen(seen)}
+    others = usps_renderings(args.data) if args.usps else {}
     print(f"{len(val)} validation digits        " + " ".join(f"{name:>9s}" for name in renderings)
           + f" {'clean+scans':>11s} {'all four':>9s}" + "".join(f" {name:>17s}" for name in numbers))
     for model in args.models:
@@ -159,6 +173,11 @@ def main() -> None:
         exact = exactly_right(classifier, numbers)
         print(f"{str(model):32s} " + " ".join(f"{a:9.2%}" for a in accuracy)
               + f" {np.mean(accuracy[:2]):11.3%} {np.mean(accuracy):9.3%}" + "".join(f" {a:17.2%}" for a in exact))
+        if others:
+            read = [np.mean([p.digit == y for p, y in zip(classifier.classify(seen), y_true, strict=True)])
+                    for seen, y_true in others.values()]
+            print("  USPS (readers): " + "  ".join(f"{name} {a:.2%}" for name, a in zip(others, read, strict=True))
+                  + f"  mean {np.mean(read):.3%}")
         if args.not_digit:
             print("  ok and right:" + " ".join(f"{name:>9s}" for name in digit_sets) + f" {'clean+scans':>11s}"
                   + "".join(f" {name + ' ok':>14s}" for name in non_digit_sets)
