@@ -18,6 +18,7 @@ PEN_SHARE = 0.7  # a printed line is at most this share of the pen's stroke widt
 THIN = 2.5  # ... or this many px thick, whatever the pen
 PAST = 0.1  # a rule reaches beyond the writing on each end by this share of the writing's size (2 px at least)
 MIN_SIZE = 40  # px a side: a smaller picture is a digit alone (28x28 MNIST, a tight crop), never a page of lines
+SCREENED = 8  # candidate places looked at, each way, to tell whether there are lines at all
 MIN_DOTS = 6  # this many isolated dots make dotted paper
 
 
@@ -33,7 +34,7 @@ def remove_rules(ink: np.ndarray) -> np.ndarray:
         mask = ink > LEVEL
         coarse = coarse & ~dots
     across, down = candidates(coarse), candidates(np.ascontiguousarray(coarse.T))
-    if not _worth_following(coarse, across, down):
+    if not (across or down) or not _worth_following(coarse, across, down):
         return ink
     lines = [(False, whole, clear, thick) for whole, clear, thick in follow(mask, coarse.shape, across)]
     if down:
@@ -141,6 +142,7 @@ def _worth_following(coarse: np.ndarray, across: list, down: list) -> bool:
     or rows, once its own cells are taken out), or is long and leaves the picture on both ends, or meets lines
     across at both ends (a form box). Most pictures with no lines end here, before anything is followed at full
     size: a digit's stroke has the rest of the digit beside it."""
+    across, down = _strongest(across), _strongest(down)
     ends = []
     for vertical, (_, _, rows, on) in [(False, c) for c in across] + [(True, c) for c in down]:
         xs = np.flatnonzero(on)
@@ -152,21 +154,43 @@ def _worth_following(coarse: np.ndarray, across: list, down: list) -> bool:
         height, size = grid.shape
         first, last, row_first, row_last = ends[i][1:]
         xs = np.arange(size)
-        near = np.clip(rows[None, :] + np.arange(3)[:, None], 0, height + 1)  # its cells and those beside, in
-        profile = grid.sum(axis=0) - np.pad(grid, ((1, 1), (0, 0)))[near, xs].sum(axis=0)  # a grid padded by one
+        near = np.clip(rows[None, :] + np.arange(3)[:, None], 0, height + 1)  # its cells and those beside, in...
+        padded = np.zeros((height + 2, size), bool)  # a grid padded by one
+        padded[1:-1] = grid
+        profile = grid.sum(axis=0) - padded[near, xs].sum(axis=0)
         if profile.any():
             extent = main_run(profile)
-            if first <= extent[0] - 1 and last >= extent[1] + 1:
+            if first <= extent[0] - 2 and last >= extent[1] + 2:
                 return True
-            past = [first <= max(extent[0] - 1, 1) or row_first in (0, height - 1),
-                    last >= min(extent[1] + 1, size - 2) or row_last in (0, height - 1)]
-            if last - first >= 0.6 * size and all(past):  # long, out of the picture: beside writing cut off there
+            past = [first <= max(extent[0] - 2, 1) or row_first in (0, height - 1),
+                    last >= min(extent[1] + 2, size - 2) or row_last in (0, height - 1)]
+            if last - first >= 0.8 * size and all(past):  # across the picture: beside writing cut off at its edge
                 return True
         others = [e for e in ends if e[0] != vertical]  # a box: each end near a line across, within its extent
         if all(any(abs(o[3] - a) <= 1.5 and o[1] - 1 <= b <= o[2] + 1 for o in others)
-               for a, b in ((first, row_first), (last, row_last))):
+               for a, b in ((first, row_first), (last, row_last))) and _inside(grid, first, last, rows):
             return True
     return False
+
+
+def _strongest(found: list, places: int = SCREENED) -> list:
+    """The first candidate at each of the first `places` places (candidates come strongest first)."""
+    kept: list = []
+    for candidate in found:
+        if all(abs(candidate[0] - other[0]) > 1 for other in kept):
+            kept.append(candidate)
+            if len(kept) == places:
+                break
+    return kept
+
+
+def _inside(grid: np.ndarray, first: int, last: int, rows: np.ndarray) -> bool:
+    """Whether there is ink 2-4 cells away from a box edge (over columns `first`..`last`, on `rows`), on either
+    side: a box holds writing; a ring digit's side (a 0's) has only its hole there."""
+    inner = slice(first + 2, last - 1)
+    row = np.clip(rows[inner], 0, grid.shape[0] - 1)
+    cols = np.arange(grid.shape[1])[inner]
+    return any(grid[np.clip(row + d, 0, grid.shape[0] - 1), cols].any() for d in (-4, -3, -2, 2, 3, 4))
 
 
 def _main_blob(mask: np.ndarray) -> np.ndarray:
@@ -182,7 +206,8 @@ def _grow(cells: np.ndarray, weights: np.ndarray) -> np.ndarray:
     blob = weights == weights[cells].max()
     blob &= cells & (np.cumsum(blob.ravel()).reshape(blob.shape) == 1)  # one seed
     while True:
-        padded = np.pad(blob, 1)
+        padded = np.zeros((blob.shape[0] + 2, blob.shape[1] + 2), bool)
+        padded[1:-1, 1:-1] = blob
         grown = padded[1:-1, 1:-1].copy()
         for dy in (0, 1, 2):
             for dx in (0, 1, 2):
@@ -210,7 +235,8 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
 def _dots(coarse: np.ndarray) -> np.ndarray:
     """Cells of a coarse mask that hold a dot: ink in at most a 2x2 group of cells with nothing else 2 cells
     around. Strokes run on, so their cells never qualify; an (h, w) boolean array."""
-    padded = np.pad(coarse.astype(np.uint8), 2)
+    padded = np.zeros((coarse.shape[0] + 4, coarse.shape[1] + 4), np.uint8)
+    padded[2:-2, 2:-2] = coarse
     rows = padded[:, :-4] + padded[:, 1:-3] + padded[:, 2:-2] + padded[:, 3:-1] + padded[:, 4:]  # 5 across
     inner = padded[:, 1:-3] + padded[:, 2:-2] + padded[:, 3:-1]  # 3 across
     box5 = rows[:-4] + rows[1:-3] + rows[2:-2] + rows[3:-1] + rows[4:]
