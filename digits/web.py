@@ -117,7 +117,7 @@ def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
     """One uploaded file -> what to show; a bad file gets its own message, never an exception."""
     if not path:
         return None, None, PROMPT
-    seen, note, error = load(Path(path), cfg.max_pixels)
+    seen, note, error = load(Path(path), cfg.max_pixels, paper_lines=cfg.paper_lines)
     if seen is None:
         return None, None, f"Cannot read {Path(path).name}: {error}."
     return shown(classifier.classify([seen])[0], cfg, note)
@@ -135,7 +135,7 @@ def _load_or_raise(path: str | None, cfg: Config, numbers: bool):
     """For the API: the file's preprocessed digit (or a number's slots); gr.Error, sent as is, when unreadable."""
     if not path:
         raise gr.Error("no file given: send one image file")
-    seen, _, error = load(Path(path), cfg.max_pixels, numbers)
+    seen, _, error = load(Path(path), cfg.max_pixels, numbers, cfg.paper_lines)
     if seen is None:
         raise gr.Error(f"cannot read {Path(path).name}: {error}")
     return seen
