@@ -1,6 +1,7 @@
 """Reading whole numbers: how often `cli.py batch --numbers` reads a handwritten number exactly right.
 
 Run: python bench/read_numbers.py --data ../shared/data [--count 1000] [--split validation] [--mixed] [--model M]
+     [--ruled] [--paper-lines]
 Composes numbers of 2-6 digits from digits the model never trained on: the benchmark from MNIST test
 and Semeion (one source per number, as one writer writes it; measured once, after a change is chosen);
 `--split validation` from the 5,000 MNIST training digits held out to choose the epoch (another seed),
@@ -18,6 +19,8 @@ right inside its number).
 `--mixed` writes other numbers (own seed), each with one or two marks between its digits: a dash, a dot, or a
 letter of Hershey's script faces (a family the gate never trained on); right means the digits alone, the marks
 left out (`--numbers` rows name what was left out).
+`--ruled` writes the same numbers on lined or squared paper (digits/training/scanlike.py `ruled`), and
+`--paper-lines` reads them with `cli.py batch --paper-lines`.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from digits.inference import Classifier  # noqa: E402
 from digits.preprocess import Preprocessed, preprocess  # noqa: E402
 from digits.training.data import load_mnist, load_semeion  # noqa: E402
 from digits.training.scanlike import on_paper  # noqa: E402
+from digits.training.scanlike import ruled as scanlike_ruled  # noqa: E402
 from digits.training.train import split_validation  # noqa: E402
 
 TOUCHING = 1 / 6  # share of neighbouring pairs written touching or overlapping a little
@@ -137,17 +141,17 @@ MARKS = ("letter", "dash", "dot")
 
 
 def build(data: Path, folder: Path, count: int, split: str = "benchmark",
-          alone: dict[str, list[Preprocessed]] | None = None, mixed: bool = False
+          alone: dict[str, list[Preprocessed]] | None = None, mixed: bool = False, ruled: bool = False
           ) -> dict[str, tuple[str, bool, str, str]]:
     """Write `count` number scans to `folder`; return {file name: (true number, has a touching pair, source, marks)}.
 
     With `alone`, also fill it with each number's digits rendered one by one (own seed: the numbers stay the same).
     `mixed`: other numbers (own seed), each with one or two marks between its digits (`marks`: their kinds), which
-    must be left out: the true number is its digits alone.
+    must be left out: the true number is its digits alone. `ruled`: each written on lined or squared paper (own seed).
     """
     pools, semeion_share = sources(data, split)
     seed = SEEDS[split] + 300 * mixed
-    rng, own = np.random.default_rng(seed), np.random.default_rng(seed + 100)
+    rng, own, paper = np.random.default_rng(seed), np.random.default_rng(seed + 100), np.random.default_rng(seed + 200)
     truth = {}
     for n in range(count):
         source = int(rng.random() < semeion_share)
@@ -161,6 +165,8 @@ def build(data: Path, folder: Path, count: int, split: str = "benchmark",
             inks.insert(where, ink)
         marks = {i + sum(m < i for m in marks): h for i, h in marks.items()}  # where each mark ended up
         image, touching = render_number(inks, rng, marks)
+        if ruled:  # rules or a grid about as far apart as the digits are high (the scan is ~2.6 heights high)
+            image = scanlike_ruled(image, paper, image.height / 2.6)
         name = f"n{n:05d}.{'png' if n % 2 else 'jpg'}"
         image.save(folder / name, quality=90) if name.endswith("jpg") else image.save(folder / name)
         truth[name] = ("".join(str(int(labels[i])) for i in picks), touching, writers, " ".join(sorted(kinds)))
@@ -176,15 +182,18 @@ def main() -> None:
     parser.add_argument("--split", choices=sorted(SEEDS), default="benchmark")
     parser.add_argument("--mixed", action="store_true", help="numbers with letters, dashes or dots between digits")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--ruled", action="store_true", help="numbers written on lined or squared paper")
+    parser.add_argument("--paper-lines", action="store_true", help="read them with cli.py batch --paper-lines")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder, out = Path(tmp) / "numbers", Path(tmp) / "read.csv"
         folder.mkdir()
         alone: dict[str, list[Preprocessed]] = {}
-        truth = build(args.data, folder, args.count, args.split, alone, args.mixed)
+        truth = build(args.data, folder, args.count, args.split, alone, args.mixed, args.ruled)
         start = time.perf_counter()
         subprocess.run([sys.executable, str(ROOT / "cli.py"), "batch", str(folder), "--numbers", "--out", str(out),
-                        "--quiet", "--model", str(args.model)], check=True)
+                        "--quiet", "--model", str(args.model), *(["--paper-lines"] if args.paper_lines else [])],
+                       check=True)
         seconds = time.perf_counter() - start
         with out.open(newline="", encoding="utf-8") as f:
             rows = {row["path"]: row for row in csv.DictReader(f)}
@@ -213,8 +222,9 @@ def main() -> None:
         digits_total += len(text)
     writers = "MNIST test and Semeion" if args.split == "benchmark" else "MNIST's held-out validation"
     marks = ", each with 1-2 marks between digits (a letter, a dash or a dot) to leave out" if args.mixed else ""
-    print(f"{args.count} numbers of 2-6 digits ({writers} writers){marks}, as scans; cli.py batch --numbers "
-          f"--model {args.model.name}")
+    paper = " on lined or squared paper" if args.ruled else ""
+    print(f"{args.count} numbers of 2-6 digits ({writers} writers){marks}, as scans{paper}; cli.py batch --numbers "
+          f"--model {args.model.name}{' --paper-lines' if args.paper_lines else ''}")
     for group in ["all", *(f"{k} digits" for k in range(2, 7)), "no touching pair", "with a touching pair",
                   "MNIST writers", "Semeion writers", "boxed MNIST writers", *(f"with a {k}" for k in MARKS),
                   *sorted(group for group in groups if group.endswith(" rows"))]:  # by status: ok, low_confidence
