@@ -26,10 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.batch_speed import build  # noqa: E402
 from bench.validation import auroc  # noqa: E402
-from digits.batch import load  # noqa: E402
 from digits.config import DEFAULT_MODEL, Config  # noqa: E402
+from digits.engines.common import load  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
 from digits.preprocess import Preprocessed, preprocess  # noqa: E402
+from digits.reader import reader_for  # noqa: E402
 from digits.results import NOT_DIGIT, OK, status_of  # noqa: E402
 from digits.training.data import load_mnist, load_semeion, load_usps  # noqa: E402
 from digits.training.negatives import families, render  # noqa: E402
@@ -64,7 +65,7 @@ def digit_sets(data: Path, folder: Path) -> dict[str, tuple[list[Preprocessed], 
     sets = {name: ([preprocess(d) for d in split.images], split.labels) for name, split in
             (("MNIST test", mnist), ("Semeion", semeion), ("USPS (validation)", usps))}
     for sub in ("scans", "clean"):
-        seen = [load(folder / sub / name, Config.max_pixels)[0] for name in names]
+        seen = [load(folder / sub / name, Config.max_pixels, reader_for(Config()))[0] for name in names]
         sets[f"batch benchmark {sub}"] = (seen, np.array([labels[name] for name in names]))
     return sets
 

@@ -88,9 +88,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="link every scan this many times")
     parser.add_argument("--memory-files", type=int, default=100_000, help="0: skip the memory measurement")
     args = parser.parse_args()
-    from digits.batch import run_batch
-    from digits.output import RowWriter
-    from digits.ray_engine import ray_cluster, ray_rows
+    from digits.engines.ray_data import ray_cluster, ray_rows
+    from digits.output import COLUMNS, CsvWriter
+    from digits.reader import reader_for
+    from digits.run import run_batch
 
     py, model = sys.executable, str(DEFAULT_MODEL.resolve())
     with tempfile.TemporaryDirectory() as tmp, ray_cluster() as cluster:
@@ -112,10 +113,10 @@ def main() -> None:
         scaling = {}
         for actors in (1, 2, 3, 4):
             cfg = Config(workers=actors)
-            engine = lambda found, cfg=cfg: ray_rows(found, model, cfg, False, cluster)  # noqa: E731
+            engine = lambda found, cfg=cfg: ray_rows(found, model, cfg, reader_for(cfg), cluster)  # noqa: E731
             with open(os.devnull, "w") as sink:
                 start = time.perf_counter()
-                run_batch([scans], RowWriter(sink, "csv", False), engine)
+                run_batch([scans], CsvWriter(sink, COLUMNS), engine)
                 scaling[actors] = n / (time.perf_counter() - start)
 
         tiny = folder / "tiny"

@@ -1,7 +1,8 @@
 """digits command line: batch, predict, info, app, train, export, evaluate, data fetch.
 
 Thin by design: each command parses, calls one library function, renders with rich.
-Exit codes: 0 ok; 1 fatal (no model, bad data folder...); 2 usage; 3 some images could not be read.
+Exit codes: 0 ok; 1 fatal (no model, bad data folder...); 2 usage; 3 some images could not be read;
+4 a bug stopped a batch run (its journal keeps the rows made).
 """
 
 from __future__ import annotations
@@ -233,46 +234,41 @@ def predict(
     """Classify image files: a table of digit (or number), confidence and top 3, or JSON."""
     import json
 
-    from digits.batch import CHUNK, classify_files
+    from digits.engines.local import CHUNK, classify_files
     from digits.errors import EXIT_PARTIAL
+    from digits.files import Found
     from digits.inference import Classifier
-    from digits.output import record
-    from digits.results import ERROR, NOT_DIGIT
-    from digits.walk import Found
+    from digits.output import COLUMNS, flat
+    from digits.reader import reader_for
+    from digits.results import ERROR
 
     found = [Found(path, path.as_posix()) for path in images]
     try:
-        cfg = dataclasses.replace(DEFAULTS, numbers=numbers, not_digit_threshold=not_digit_threshold,
-                                  paper_lines=paper_lines)
+        cfg = dataclasses.replace(DEFAULTS, not_digit_threshold=not_digit_threshold, paper_lines=paper_lines)
+        reader = reader_for(cfg, numbers)
         classifier = Classifier(model, gate=cfg.gate)
-        results = list(classify_files(found, classifier, cfg, workers=None if len(found) > 2 * CHUNK else 1))
+        rows = list(classify_files(found, classifier, cfg, reader, workers=None if len(found) > 2 * CHUNK else 1))
     except DigitsError as exc:
         raise fail(exc) from None
     if not classifier.rejects and cfg.gate:
         say_no_gate(model)
     if as_json:
-        rows = [record(r, probabilities=not numbers, numbers=numbers) for r in results]
-        for row in rows if not numbers else []:  # one array per image here, not batch's p0..p9 columns
-            probabilities = [row.pop(f"p{d}") for d in range(10)]
-            row["probabilities"] = None if probabilities[0] is None else probabilities
-        out.print_json(json.dumps(rows))
+        out.print_json(json.dumps([flat(row, COLUMNS + list(reader.details)) for row in rows]))
     else:
         from rich.table import Table
 
         table = Table("file", "number" if numbers else "digit", "confidence", "digits" if numbers else "top 3")
-        for r in results:
-            if r.status == NOT_DIGIT:
-                table.add_row(r.found.name, r.status, "", record(r, False, numbers)["error"])
-            elif r.prediction is None or r.prediction.blank:
-                table.add_row(r.found.name, r.status, "", r.error or "no ink found")
-            elif numbers:
-                each = "  ".join(f"{d.digit}: {d.confidence:.1%}" for d in r.prediction.digits)
-                table.add_row(r.found.name, r.prediction.text, f"{r.prediction.confidence:.1%}", each)
+        for r in rows:
+            if r.prediction is None:
+                table.add_row(r.path, r.status, "", r.error or "no ink found")
+            elif r.digit_confidences is not None:
+                each = "  ".join(f"{d}: {c:.1%}" for d, c in zip(str(r.prediction), r.digit_confidences, strict=True))
+                table.add_row(r.path, str(r.prediction), f"{r.confidence:.1%}", each)
             else:
-                top = "  ".join(f"{d}: {p:.1%}" for d, p in r.prediction.top(3))
-                table.add_row(r.found.name, str(r.prediction.digit), f"{r.prediction.confidence:.1%}", top)
+                top = "  ".join(f"{d}: {p:.1%}" for d, p in r.top(3))
+                table.add_row(r.path, str(r.prediction), f"{r.confidence:.1%}", top)
         out.print(table)
-    if any(r.status == ERROR for r in results):
+    if any(r.status == ERROR for r in rows):
         raise typer.Exit(EXIT_PARTIAL)
 
 
@@ -283,7 +279,13 @@ def batch(
         show_default=False,
     )],
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
-    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from --out, else csv).")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv, jsonl or parquet (default: from --out's extension, else csv).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Finish a run that was stopped: keep the rows in OUT.journal, read the files not yet done."
+    )] = False,
+    keep_journal: Annotated[bool, typer.Option(
+        "--journal/--no-journal", help="Keep the journal that --resume needs (beside --out; costs under 5%).")] = True,
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Add columns p0..p9.")] = False,
     min_confidence: Annotated[float | None, typer.Option(
         min=0.0, max=1.0, show_default=False,
@@ -310,42 +312,66 @@ def batch(
         help="Ray cluster to run on (with --engine ray). Default: RAY_ADDRESS, else a local Ray on 127.0.0.1.",
     )] = None,
 ) -> None:
-    """Classify every image under folders into CSV/JSONL: path, prediction, confidence, status, error."""
-    import sys
-    from contextlib import nullcontext
+    """Classify every image under folders into CSV, JSONL or Parquet: path, prediction, confidence, status, error.
 
-    from digits.batch import open_engine, run_batch
-    from digits.errors import EXIT_PARTIAL
-    from digits.output import RowWriter, atomic_text, output_format
+    Rows also go to OUT.journal as they are made; a run that is stopped (Ctrl-C, a kill, a full disk)
+    leaves it, and the same command with --resume finishes the run. Exit codes: 0 every file read;
+    1 nothing written (see the message); 2 usage; 3 some files could not be read (rows with status
+    error); 4 a bug stopped the run (the journal keeps what was done); 130 interrupted.
+    """
+    from digits.engines import ENGINES, open_engine
+    from digits.errors import EXIT_BUG, EXIT_PARTIAL
+    from digits.journal import Journal, fingerprint, journal_path
+    from digits.output import FORMATS, fields, open_output, output_format
+    from digits.reader import reader_for
+    from digits.run import run_batch
 
     fmt = output_format(out, fmt)
-    if fmt not in ("csv", "jsonl"):
-        raise typer.BadParameter(f"must be csv or jsonl, not {fmt!r}", param_hint="--format")
-    if engine not in ("local", "ray"):
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}, not {fmt!r}", param_hint="--format")
+    if engine not in ENGINES:
         raise typer.BadParameter(f"must be local or ray, not {engine!r}", param_hint="--engine")
     if ray_address and engine != "ray":
         raise typer.BadParameter("a Ray cluster is only used with --engine ray", param_hint="--ray-address")
     if numbers and probabilities:
         raise typer.BadParameter("p0..p9 are one digit's; with --numbers see digit_confidences", param_hint="--numbers")
-    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool, numbers=numbers,
+    if resume and not keep_journal:
+        raise typer.BadParameter("--resume needs the journal", param_hint="--no-journal")
+    if resume and out == "-":
+        raise typer.BadParameter("a run to stdout keeps no journal; give --out FILE", param_hint="--resume")
+    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool,
                               not_digit_threshold=not_digit_threshold, paper_lines=paper_lines)
     if min_confidence is not None:
         cfg = dataclasses.replace(cfg, **{"number_min_confidence" if numbers else "min_confidence": min_confidence})
+    reader = reader_for(cfg, numbers)
     show = err.is_terminal and not quiet
+    journal = None
     try:
-        with open_engine(engine, model, cfg, probabilities, ray_address) as classify:
+        with open_engine(engine, model, cfg, reader, ray_address) as classify:
             if not classify.rejects and cfg.gate and not quiet:
                 say_no_gate(model)
-            target = nullcontext(sys.stdout) if out == "-" else atomic_text(Path(out))
-            with progress_bar(inputs, recursive, show) as on_row, target as stream:
-                writer = RowWriter(stream, fmt, probabilities, numbers)
-                summary = run_batch(inputs, writer, classify, recursive, on_row)
+            if out != "-" and keep_journal:
+                options = {"reader": type(reader).__name__, "paper_lines": paper_lines, "max_pixels": max_pixels,
+                           "thresholds": [reader.min_confidence, cfg.not_digit_threshold]}
+                journal = Journal(journal_path(out), fingerprint(inputs, recursive, model, options), resume)
+            with progress_bar(inputs, recursive, show) as on_row, open_output(out, fmt, fields(
+                    probabilities, reader.columns)) as writer:
+                summary = run_batch(inputs, writer, classify, recursive, on_row, journal)
+        if journal is not None:
+            journal.remove()
     except DigitsError as exc:
+        if journal is not None:
+            journal.remove_if_empty()  # nothing read (no files found...): nothing to resume
         raise fail(exc) from None
     except KeyboardInterrupt:
-        kept = "" if out == "-" else f"; {out} left as it was"
+        kept = "" if out == "-" else f"; {out} left as it was, the rows so far kept: add --resume to finish"
         err.print(f"[yellow]interrupted[/yellow]{kept}", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
+    except Exception as exc:  # a bug: said in one line, the rows so far kept for --resume
+        kept = "" if journal is None else f"; the rows so far are in {journal.path}: --resume finishes the run"
+        err.print(f"[red]error:[/red] a bug stopped the run ({type(exc).__name__}: {escape(str(exc))}){kept}; "
+                  "please report it", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BUG) from None
     if not quiet:
         err.print(summary_table(summary, out))
     if summary.statuses.get("error"):
@@ -371,7 +397,7 @@ def progress_bar(inputs: list[str], recursive: bool, show: bool):
             task = progress.add_task("", total=total, rate="")
             step = max(1, total // 200)
 
-            def on_row(row: dict) -> None:
+            def on_row(row) -> None:
                 progress.advance(task)
                 t = progress.tasks[0]
                 if t.completed % step == 0 and t.speed:
@@ -403,6 +429,8 @@ def summary_table(summary, out: str):
         table.add_row("folders unreadable", ", ".join(summary.walk.unreadable[:3]) + more)
     if summary.walk.loops:
         table.add_row("folder links already walked", f"{summary.walk.loops:,}")
+    if summary.resumed:
+        table.add_row("rows resumed from the journal", f"{summary.resumed:,}")
     table.add_row("elapsed", f"{summary.seconds:.2f} s")
     table.add_row("speed", f"{summary.files / max(summary.seconds, 1e-9):,.0f} images/s")
     return table

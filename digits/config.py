@@ -58,9 +58,9 @@ class Config:
     bilevel_frame: tuple[int, int] = (16, 26)  # ... in a frame of this many px: the digit itself 11-19 px
     pressure_prob: float = 0.0  # share whose ink fades and darkens along the stroke, as pen pressure and scans vary
     pair_fraction: float = 0.0  # extra images of two touching digits framed as one, trained to read as no digit
-    # (0.05 for the shipped model's second member, models/pairs: `cli.py train --pair-fraction 0.05`)
+    # (0.05 for the shipped model's second member, models/pairs: `digits train --pair-fraction 0.05`)
 
-    # the gate ("not a digit"): a small CNN beside the readers, trained apart from them (`cli.py train-gate`)
+    # the gate ("not a digit"): a small CNN beside the readers, trained apart from them (`digits train-gate`)
     gate_width: int = 16  # channels of its first block (then 2x, 4x): chosen on validation (models/README.md)
     gate_epochs: int = 12
     gate_per_family: int = 3500  # non-digits drawn per training family (16 families), twice: 112,000
@@ -75,26 +75,22 @@ class Config:
     workers: int = 0  # processes decoding and preprocessing files; 0 = one per core
     pool: str = "process"  # "process" or "thread": bench/batch_speed.py measures both side by side
     min_confidence: float = 0.95  # flags ~1.9% of rows, ~85% of mistakes (bench/confidence_threshold.py)
-    number_min_confidence: float = 0.97  # --numbers: `ok` rows right 99.55% on validation numbers (README, Numbers)
+    number_min_confidence: float = 0.97  # --numbers: `ok` rows right 99.55% on validation numbers (docs/numbers.md)
     not_digit_threshold: float = 0.9  # at or above, status not_digit (models with the gate; chosen on validation);
-    # from 0.5 to 0.9 it moves images between not_digit and low_confidence, never to ok (README, Not a digit);
+    # from 0.5 to 0.9 it moves images between not_digit and low_confidence, never to ok (docs/not_a_digit.md);
     # 1 sets the gate aside: every image read with the readers' own confidence, as before the gate
+
+    batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
+    model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
+    max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded (`batch`)
+    paper_lines: bool = False  # clear the lines of ruled, squared and dotted paper and form boxes first
+    # (digits/rules.py): +0.5 ms CPU per image in `batch`, +35%, so asked for (`--paper-lines`); docs/paper_lines.md
+    page_max_pixels: int = 12_000_000  # the page's own limit: a 12-megapixel phone photo; up to 16 uploads at once
 
     @property
     def gate(self) -> bool:
         """Whether the model's gate is used (a threshold of 1 sets it aside)."""
         return self.not_digit_threshold < 1
-    batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
-    model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
-    max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded
-    paper_lines: bool = False  # clear the lines of ruled, squared and dotted paper and form boxes first
-    # (digits/rules.py): +0.5 ms CPU per image in `batch`, +35%, so asked for (`--paper-lines`); README, Ruled paper
-    numbers: bool = False  # read each image as a number of several digits (digits/segment.py) instead of one digit
-
-    @property
-    def review_below(self) -> float:
-        """The confidence under which a row is flagged `low_confidence`: a number's own threshold with `numbers`."""
-        return self.number_min_confidence if self.numbers else self.min_confidence
 
     def to_dict(self) -> dict:
         """Plain dict for JSON and ONNX metadata."""

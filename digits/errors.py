@@ -4,6 +4,7 @@ EXIT_OK = 0
 EXIT_FATAL = 1  # nothing useful was produced: no model, bad data folder, output not writable
 EXIT_USAGE = 2  # Typer's own code for a bad option or argument
 EXIT_PARTIAL = 3  # the run finished, but some images could not be read (each is reported)
+EXIT_BUG = 4  # an unexpected exception (a bug) stopped a batch run; its journal keeps the rows made
 
 
 def first_line(exc: BaseException, limit: int = 160) -> str:

@@ -51,7 +51,7 @@ def _session(model: Path | bytes, threads: int):
         source = model if isinstance(model, bytes) else str(model)
         return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own types for corrupt protobufs and bad graphs
-        fix = "run `python cli.py export` or pass --model"
+        fix = "run `digits export` or pass --model"
         raise ModelError(f"{_name(model)}: not a valid ONNX model ({first_line(exc)}); {fix}") from None
 
 
@@ -94,7 +94,7 @@ class Classifier:
         if not isinstance(model, bytes):
             model = Path(model)
             if not model.is_file():
-                raise ModelError(f"{model}: model not found; run `python cli.py export` or pass --model")
+                raise ModelError(f"{model}: model not found; run `digits export` or pass --model")
         self.path, self.batch = model, batch  # path: a Path, or the bytes themselves
         self.session = _session(model, threads)
         has_gate = _check_contract(self.session, _name(model))  # False: exported before the gate

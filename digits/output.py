@@ -1,7 +1,8 @@
-"""Write results as CSV (RFC 4180) or JSON lines, atomically: the target appears complete or not at all.
+"""Write rows as CSV (RFC 4180), JSON lines or Parquet, atomically: the target appears complete or not at all.
 
-The rows go to a hidden temporary file beside the target, renamed over it only at the end; an
-interrupted run removes the temporary file and leaves any earlier target as it was.
+The writers are the only code that turns a Row into text or columns. Rows go to a hidden temporary
+file beside the target, renamed over it only at the end; an interrupted run removes the temporary
+file and leaves any earlier target as it was.
 """
 
 from __future__ import annotations
@@ -11,76 +12,140 @@ import glob
 import json
 import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Protocol
 
 from digits.errors import DigitsError
-from digits.results import NOT_DIGIT, FileResult
+from digits.results import Row
 
 COLUMNS = ["path", "prediction", "confidence", "status", "error"]
 PROBABILITY_COLUMNS = [f"p{d}" for d in range(10)] + ["not_digit"]  # not_digit: empty when the model cannot tell
-NUMBER_COLUMNS = ["digit_confidences"]
+FORMATS = ("csv", "jsonl", "parquet")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PARQUET_GROUP = 65_536  # rows per Parquet row group: columns compress well, memory stays small
 
 
-def record(result: FileResult, probabilities: bool, numbers: bool = False) -> dict:
-    """One result as a flat row: path, prediction, confidence, status, error [, p0..p9, not_digit | digit_confidences].
-
-    For a number, `prediction` is its digits as a string ("0070" keeps its zeros) and
-    `digit_confidences` the digits' own confidences, left to right (space-separated in CSV).
-    A `not_digit` row has no prediction; its `error` says how sure the model is and, for one digit, the closest
-    digit (`not a digit (97%); closest digit 4`), and p0..p9 keep every digit's probability.
-    """
-    p = result.prediction
-    read = p is not None and not p.blank and result.status != NOT_DIGIT
-    number = numbers and read
-    note = result.error or result.note
-    if result.status == NOT_DIGIT:
-        note = "; ".join(n for n in (_not_digit(p, numbers), note) if n)
-    row = {
-        "path": result.found.name,
-        "prediction": (p.text if number else p.digit) if read else None,
-        "confidence": round(p.confidence, 4) if read else None,
-        "status": result.status,
-        "error": note,
-    }
-    if numbers:
-        row["digit_confidences"] = [round(d.confidence, 4) for d in p.digits] if read else None
-    if probabilities:
-        values = [*p.probabilities, p.not_digit] if p is not None and not p.blank else [None] * len(PROBABILITY_COLUMNS)
-        for column, value in zip(PROBABILITY_COLUMNS, values, strict=True):
-            row[column] = None if value is None else round(float(value), 4)
-    return row
+def fields(probabilities: bool, extra: Sequence[str] = ()) -> list[str]:
+    """The output's columns: the common ones, p0..p9 and not_digit if asked, then the reader's own."""
+    return COLUMNS + (PROBABILITY_COLUMNS if probabilities else []) + list(extra)
 
 
-def _not_digit(p, numbers: bool) -> str:
-    """What a not_digit row says: how sure, and for one digit the closest digit."""
-    closest = "" if numbers else f"; closest digit {p.digit}"
-    return f"not a digit ({p.not_digit:.0%}){closest}"
+def flat(row: Row, columns: Sequence[str]) -> dict:
+    """A Row as {column: value} for `columns`; None where there is nothing (an empty CSV cell, JSON null)."""
+    values = {"path": row.path, "prediction": row.prediction, "confidence": row.confidence, "status": row.status,
+              "error": row.error, "not_digit": row.not_digit,
+              "digit_confidences": None if row.digit_confidences is None else list(row.digit_confidences),
+              "probabilities": None if row.probabilities is None else list(row.probabilities)}
+    for d, p in enumerate(row.probabilities or [None] * 10):
+        values[f"p{d}"] = p
+    return {c: values[c] for c in columns}
 
 
-class RowWriter:
-    """Writes rows to an open text stream as CSV (header first) or JSON lines."""
+class Writer(Protocol):
+    """Takes rows one at a time; `close` finishes the file (Parquet's footer)."""
 
-    def __init__(self, stream: TextIO, fmt: str, probabilities: bool, numbers: bool = False):
-        self.stream, self.fmt, self.probabilities, self.numbers = stream, fmt, probabilities, numbers
-        self.fields = COLUMNS + (PROBABILITY_COLUMNS if probabilities else []) + (NUMBER_COLUMNS if numbers else [])
-        if fmt == "csv":
-            self.csv = csv.DictWriter(stream, fieldnames=self.fields, lineterminator="\r\n")
-            self.csv.writeheader()
+    def write(self, row: Row) -> None: ...
 
-    def write(self, row: dict) -> None:
-        if self.fmt == "csv":
-            path = row["path"]
-            if path[:1] in FORMULA_STARTS:  # a spreadsheet would run `=cmd.png` as a formula; ./ names the same file
-                row = {**row, "path": "./" + path}
-            cell = lambda v: "" if v is None else " ".join(map(str, v)) if isinstance(v, list) else v
-            self.csv.writerow({k: cell(row.get(k)) for k in self.fields})
-        else:
-            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+    def close(self) -> None: ...
+
+
+class CsvWriter:
+    """CSV with a header; a path a spreadsheet would run as a formula (`=cmd.png`) is written `./=cmd.png`."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[str]):
+        self.columns = list(columns)
+        self.csv = csv.writer(stream, lineterminator="\r\n")
+        self.csv.writerow(self.columns)
+
+    def write(self, row: Row) -> None:
+        values = flat(row, self.columns)
+        if row.path[:1] in FORMULA_STARTS:
+            values["path"] = "./" + row.path
+        cell = lambda v: "" if v is None else " ".join(map(str, v)) if isinstance(v, list) else v
+        self.csv.writerow([cell(v) for v in values.values()])
+
+    def close(self) -> None:
+        pass
+
+
+class JsonlWriter:
+    """One JSON object per line: a digit's prediction is a number, a number's a string."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[str]):
+        self.stream, self.columns = stream, list(columns)
+
+    def write(self, row: Row) -> None:
+        self.stream.write(json.dumps(flat(row, self.columns), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+def arrow_schema(columns: Sequence[str]):
+    """Parquet's typed columns: prediction as text (a number keeps its zeros), the rest floats, lists, text."""
+    import pyarrow as pa
+
+    kind = {"confidence": pa.float64(), "digit_confidences": pa.list_(pa.float64())}
+    return pa.schema([(c, kind.get(c, pa.float64() if c in PROBABILITY_COLUMNS else pa.string())) for c in columns])
+
+
+class ParquetWriter:
+    """Parquet through pyarrow, a row group every PARQUET_GROUP rows."""
+
+    def __init__(self, stream: IO[bytes], columns: Sequence[str]):
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise DigitsError("--out *.parquet needs pyarrow: pip install 'digits[parquet]'") from None
+        self.columns, self.schema = list(columns), arrow_schema(columns)
+        self.parquet = pq.ParquetWriter(stream, self.schema)
+        self.pending: list[dict] = []
+
+    def write(self, row: Row) -> None:
+        values = flat(row, self.columns)
+        if values["prediction"] is not None:
+            values["prediction"] = str(values["prediction"])
+        self.pending.append(values)
+        if len(self.pending) == PARQUET_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.pending:
+            self.parquet.write_table(pa.Table.from_pylist(self.pending, schema=self.schema))
+            self.pending = []
+
+    def close(self) -> None:
+        self._flush()
+        self.parquet.close()
+
+
+def output_format(out: str, fmt: str | None) -> str:
+    """csv, jsonl or parquet: as asked, else from the output name (`.jsonl`, `.parquet`), else csv."""
+    if fmt:
+        return fmt
+    suffix = Path(out).suffix.lower() if out != "-" else ""
+    return {".jsonl": "jsonl", ".parquet": "parquet"}.get(suffix, "csv")
+
+
+@contextmanager
+def open_output(out: str, fmt: str, columns: Sequence[str]) -> Iterator[Writer]:
+    """A writer of `fmt` to `out` (a file, written atomically, or "-" for stdout)."""
+    binary = fmt == "parquet"
+    if out == "-":
+        if binary:
+            raise DigitsError("Parquet cannot go to stdout; give --out FILE.parquet")
+        yield (CsvWriter if fmt == "csv" else JsonlWriter)(sys.stdout, columns)
+        return
+    with atomic_file(Path(out), binary) as stream:
+        writer = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}[fmt](stream, columns)
+        yield writer
+        writer.close()
 
 
 def _raise_interrupt(signum, frame):
@@ -88,13 +153,13 @@ def _raise_interrupt(signum, frame):
 
 
 @contextmanager
-def atomic_text(target: Path) -> Iterator[TextIO]:
-    """A UTF-8 text stream whose content replaces `target` only when the block ends without error."""
+def atomic_file(target: Path, binary: bool = False) -> Iterator[IO]:
+    """A file (UTF-8 text unless `binary`) whose content replaces `target` only when the block ends without error."""
     target = Path(target)
     _remove_orphans(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        stream = open(tmp, "w", encoding="utf-8", newline="")
+        stream = open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise DigitsError(f"cannot write {target}: {exc.strerror}; choose another --out") from None
     in_main_thread = threading.current_thread() is threading.main_thread()  # signals can only be set there
@@ -128,10 +193,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
-
-
-def output_format(out: str, fmt: str | None) -> str:
-    """'csv' or 'jsonl': as asked, else from the output name (`.jsonl`), else csv."""
-    if fmt:
-        return fmt
-    return "jsonl" if out != "-" and out.lower().endswith(".jsonl") else "csv"

@@ -9,21 +9,10 @@ local ones: sorted, image extensions only, names relative to the URI given.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from digits.errors import DigitsError, ImageError, first_line
-
-if TYPE_CHECKING:
-    from digits.walk import Found, WalkStats
-
-URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
-
-
-def is_uri(name: object) -> bool:
-    """True for 'scheme://...' strings (a local path, even 'C://x', is never one)."""
-    return isinstance(name, str) and URI.match(name) is not None
+from digits.files import Found, WalkStats, is_image_name
 
 
 @functools.lru_cache(maxsize=16)
@@ -49,6 +38,11 @@ def _filesystem(root: str):
         raise DigitsError(f"{root}: cannot open it ({first_line(exc)})") from None
 
 
+def forget_clients() -> None:
+    """Drop the filesystem clients made so far: a forked worker must not share its parent's connections."""
+    _filesystem.cache_clear()
+
+
 def _split(uri: str) -> tuple[object, str]:
     scheme, rest = uri.split("://", 1)
     host = rest.split("/", 1)[0]
@@ -57,8 +51,6 @@ def _split(uri: str) -> tuple[object, str]:
 
 def list_uri(uri: str, prefix: str, recursive: bool, stats: WalkStats) -> Iterator[Found]:
     """The image files under a URI folder (or the URI itself if it is a file), sorted by path."""
-    from digits.walk import Found, is_image_name
-
     fs, path = _split(uri)  # first: it says how to install pyarrow when it is missing
     import pyarrow.fs as pafs
 
@@ -68,9 +60,9 @@ def list_uri(uri: str, prefix: str, recursive: bool, stats: WalkStats) -> Iterat
             yield Found(uri, uri)
             return
         listed = fs.get_file_info(pafs.FileSelector(path, recursive=recursive))
-    except Exception:  # no such bucket, no credentials, no network: noted like an unreadable folder
-        stats.unreadable.append(uri)
-        return
+    except Exception as exc:  # no such bucket, refused credentials, no network: the run cannot do what was asked
+        raise DigitsError(f"{uri}: cannot list it ({first_line(exc, 200)}); check the URI and the credentials "
+                          "(AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL...)") from None
     base = uri.rstrip("/") + "/"
     root = path.rstrip("/") + "/"
     for entry in sorted((e for e in listed if e.type == pafs.FileType.File), key=lambda e: e.path):

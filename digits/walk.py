@@ -8,36 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from digits.remote import is_uri
-
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
-
-
-@dataclass(frozen=True)
-class Found:
-    """One image file to classify."""
-
-    path: Path | str  # where to open it: a local path, or a URI (digits/remote.py)
-    name: str  # how the output names it: relative to the folder given, forward slashes
-
-
-@dataclass
-class WalkStats:
-    """What the walk passed over, for the summary."""
-
-    skipped: int = 0  # files that are not images by their extension
-    unreadable: list[str] = field(default_factory=list)  # folders that could not be listed
-    loops: int = 0  # links to folders already walked
-
-
-def is_image_name(name: str) -> bool:
-    """True for the image extensions we read, in any case."""
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+from digits.files import Found, WalkStats, is_image_name, is_uri
 
 
 def find_images(

@@ -8,10 +8,13 @@ Nothing here touches the network at import (Gradio's analytics are off unless th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
+import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,21 +23,24 @@ import numpy as np
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
-from digits.batch import classify_files, load  # noqa: E402
 from digits.config import EXAMPLES_DIR, Config  # noqa: E402
+from digits.engines.common import load  # noqa: E402
+from digits.engines.local import classify_files  # noqa: E402
+from digits.files import IMAGE_EXTENSIONS, Found  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
 from digits.numbers import read_numbers  # noqa: E402
-from digits.output import RowWriter, record  # noqa: E402
-from digits.results import LOW_CONFIDENCE, NOT_DIGIT, status_of  # noqa: E402
+from digits.output import COLUMNS, CsvWriter, flat  # noqa: E402
+from digits.reader import Reader, reader_for  # noqa: E402
+from digits.results import LOW_CONFIDENCE, NOT_DIGIT, error_row, status_of  # noqa: E402
 from digits.segment import segment  # noqa: E402
-from digits.walk import IMAGE_EXTENSIONS, Found  # noqa: E402
 
 EMPTY_SKETCH = {"background": None, "layers": [], "composite": None}  # clears the sketchpad every time, not once
 PROMPT = "Draw a digit (0-9) in the box, or upload an image."
 NOT_A_DIGIT = "not a digit"  # the label /predict gives an image the model says is no digit
 EXAMPLES = [EXAMPLES_DIR / name for name in ("2_0.jpg", "3_1.png", "5_2.webp", "7_1.webp", "9_1.bmp")]
 ZOOM = 8  # the 28x28 input is shown as 224x224, each pixel a crisp square
-MAX_FILES = 200  # one request of "several images"; a folder of thousands belongs to `cli.py batch`
+MAX_FILES = 200  # one request of "several images"; a folder of thousands belongs to `digits batch`
+CSV_SECONDS = 60.0  # a request's CSV is removed this long after it is written: Gradio serves its own copy
 
 # The pads: Gradio's image editor made a plain pen (page.js keeps its brush on, page.css hides its tools), each as
 # big as its canvas at 100% plus the editor's margins, or the screen's width when narrower.
@@ -117,7 +123,7 @@ def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
     """One uploaded file -> what to show; a bad file gets its own message, never an exception."""
     if not path:
         return None, None, PROMPT
-    seen, note, error = load(Path(path), cfg.max_pixels, paper_lines=cfg.paper_lines)
+    seen, note, error = load(Path(path), cfg.page_max_pixels, reader_for(cfg), cfg.paper_lines)
     if seen is None:
         return None, None, f"Cannot read {Path(path).name}: {error}."
     return shown(classifier.classify([seen])[0], cfg, note)
@@ -128,14 +134,14 @@ def read_label(path: str | None, classifier: Classifier, cfg: Config) -> dict[st
 
     An unreadable file raises gr.Error, which Gradio sends to the client as the message itself.
     """
-    return label_value(classifier.classify([_load_or_raise(path, cfg, numbers=False)])[0], cfg)
+    return label_value(classifier.classify([_load_or_raise(path, cfg, reader_for(cfg))])[0], cfg)
 
 
-def _load_or_raise(path: str | None, cfg: Config, numbers: bool):
-    """For the API: the file's preprocessed digit (or a number's slots); gr.Error, sent as is, when unreadable."""
+def _load_or_raise(path: str | None, cfg: Config, reader: Reader):
+    """For the API: the file as the reader prepares it; gr.Error, sent as is, when unreadable."""
     if not path:
         raise gr.Error("no file given: send one image file")
-    seen, _, error = load(Path(path), cfg.max_pixels, numbers, cfg.paper_lines)
+    seen, _, error = load(Path(path), cfg.page_max_pixels, reader, cfg.paper_lines)
     if seen is None:
         raise gr.Error(f"cannot read {Path(path).name}: {error}")
     return seen
@@ -167,7 +173,7 @@ def read_number(image: np.ndarray | None, classifier: Classifier, cfg: Config) -
 def number_json(path: str | None, classifier: Classifier, cfg: Config) -> dict:
     """The API's /predict_number: one image file -> {"number", "confidence", "status", "digits": [{"digit",
     "confidence"}], "left_out": [{"after", "not_digit"}]}; status as in `batch --numbers`."""
-    reading = read_numbers([_load_or_raise(path, cfg, numbers=True)], classifier)[0]
+    reading = read_numbers([_load_or_raise(path, cfg, reader_for(cfg, numbers=True))], classifier)[0]
     digits = [{"digit": d.digit, "confidence": round(d.confidence, 4)} for d in reading.digits]
     left_out = [{"after": p.after, "not_digit": round(p.not_digit, 4)} for p in reading.left_out]
     status = status_of(reading, cfg.number_min_confidence, cfg.not_digit_threshold)
@@ -183,21 +189,29 @@ class Table:
     csv: str | None
 
 
-def read_many(paths: list[str] | None, classifier: Classifier, cfg: Config, workdir: Path) -> Table:
-    """Uploaded files -> one row each (the batch CLI's columns), and a CSV written by the batch code."""
+def read_many(paths: list[str] | None, classifier: Classifier, cfg: Config, workdir: Path,
+              keep_seconds: float = CSV_SECONDS) -> Table:
+    """Uploaded files -> one row each (the batch CLI's columns), and a CSV written by the batch code.
+
+    The CSV is removed `keep_seconds` after it is written: by then Gradio has copied it into its own cache."""
     if not paths:
         return Table([], None)
     found = [Found(Path(p), Path(p).name) for p in paths[:MAX_FILES]]
-    rows = [record(result, False) for result in classify_files(found, classifier, cfg, workers=1)]
+    page_cfg = dataclasses.replace(cfg, max_pixels=cfg.page_max_pixels)
+    rows = list(classify_files(found, classifier, page_cfg, reader_for(cfg), workers=1))
     if len(paths) > MAX_FILES:
-        rows.append({"path": f"({len(paths) - MAX_FILES} more)", "prediction": None, "confidence": None,
-                     "status": "error", "error": f"at most {MAX_FILES} files at once; use `cli.py batch`"})
-    out = Path(tempfile.mkdtemp(dir=workdir)) / "predictions.csv"  # a folder each: users never clash
+        rows.append(error_row(f"({len(paths) - MAX_FILES} more)", f"at most {MAX_FILES} files at once; use "
+                              "`digits batch`"))
+    folder = Path(tempfile.mkdtemp(dir=workdir))  # a folder each: users never clash
+    out = folder / "predictions.csv"
     with out.open("w", encoding="utf-8", newline="") as stream:
-        writer = RowWriter(stream, "csv", False)
+        writer = CsvWriter(stream, COLUMNS)
         for row in rows:
             writer.write(row)
-    return Table([[row[c] for c in writer.fields] for row in rows], str(out))
+    remover = threading.Timer(keep_seconds, shutil.rmtree, (folder, True))
+    remover.daemon = True
+    remover.start()
+    return Table([list(flat(row, COLUMNS).values()) for row in rows], str(out))
 
 
 def _members(meta: dict[str, str]) -> str:

@@ -188,9 +188,10 @@ def test_interrupted_run_leaves_the_earlier_file_and_no_partial_file(many, tmp_p
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert stderr.strip() == f"interrupted; {out} left as it was"  # one line, no traceback
+    assert stderr.strip() == (f"interrupted; {out} left as it was, the rows so far kept: add --resume to finish"
+                              )  # one line, no traceback
     assert out.read_text() == "earlier results\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preds.csv", "preds.csv.journal"]
 
 
 def test_a_killed_run_leaves_the_earlier_file_and_the_next_run_clears_its_leftovers(many, tmp_path):
@@ -201,7 +202,9 @@ def test_a_killed_run_leaves_the_earlier_file_and_the_next_run_clears_its_leftov
     process.communicate(timeout=60)
     assert out.read_text() == "earlier results\n"
     assert len(list(tmp_path.glob(".preds.csv.*.tmp"))) == 1  # what a hard kill leaves
-    result = run_cli("batch", many / "0000.png", "--out", out)
+    refused = run_cli("batch", many, "--out", out)  # the journal is never overwritten without a word
+    assert refused.returncode == 1 and f"{out}.journal holds the rows of a run that stopped" in refused.stderr
+    result = run_cli("batch", many, "--out", out, "--resume", "-q")
     assert result.returncode == 0, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"] and out.read_text().startswith("path,")
 

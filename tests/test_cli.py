@@ -56,7 +56,7 @@ def test_predict_table_and_an_unreadable_file(scans):
 def test_missing_model_is_one_line_and_exit_1(scans, tmp_path):
     result = run_cli("predict", scans[0][0], "--model", tmp_path / "none.onnx")
     assert result.returncode == 1
-    assert "model not found; run `python cli.py export` or pass --model" in result.stderr
+    assert "model not found; run `digits export` or pass --model" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
 
 
@@ -106,9 +106,12 @@ def test_inference_path_never_imports_tensorflow(scans):
 
     code = (  # the inference modules (the page needs gradio: tests/test_page.py), then evaluation, also without TF
         "import sys, numpy as np\n"
-        "from digits import batch, contract, images, inference, numbers, output, preprocess, results, segment\n"
+        "from digits import contract, images, inference, numbers, output, preprocess, reader, results, segment\n"
+        "from digits.config import Config\n"
+        "from digits.engines.local import classify_files\n"
         "from digits.walk import find_images\n"
-        f"list(batch.classify_files(find_images([{str(files[0])!r}]), inference.Classifier()))\n"
+        f"list(classify_files(find_images([{str(files[0])!r}]), inference.Classifier(), Config(), "
+        "reader.reader_for(Config())))\n"
         "inference.Classifier().predict([np.zeros((28, 28), np.uint8)])\n"
         "print(sorted(m for m in sys.modules if m.startswith('digits.training')))\n"
         "from digits.training.evaluate import evaluate\n"

@@ -144,7 +144,7 @@ def test_pressure_fades_strokes_unevenly_and_only_when_asked(mnist_test):
 
 def test_export_without_a_keras_model_names_the_fix(tmp_path):
     result = run_cli("export", "--keras", tmp_path / "none.keras", "--out", tmp_path / "x.onnx")
-    assert result.returncode == 1 and "run `python cli.py train`" in result.stderr
+    assert result.returncode == 1 and "run `digits train`" in result.stderr
 
 
 def test_a_gate_trained_apart_goes_beside_the_shipped_readers_without_changing_them(data_dir, tmp_path, mnist_test):
@@ -175,5 +175,5 @@ def test_a_gate_trained_apart_goes_beside_the_shipped_readers_without_changing_t
                             for t in readers_of(onnx.load(path)).graph.initializer}
     assert weights(onnx_path) == weights(MODEL)
     missing = run_cli("export", "--readers", MODEL, "--gate", tmp_path / "none.keras", "--out", tmp_path / "x.onnx")
-    assert missing.returncode == 1 and "run `python cli.py train-gate`" in missing.stderr
+    assert missing.returncode == 1 and "run `digits train-gate`" in missing.stderr
     assert not (tmp_path / "x.onnx").exists()

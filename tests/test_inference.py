@@ -52,7 +52,7 @@ def test_predict_reads_digits_and_reports_blanks(classifier, mnist_test):
 
 
 def test_missing_model_names_the_fix(tmp_path):
-    with pytest.raises(ModelError, match="model not found; run `python cli.py export` or pass --model"):
+    with pytest.raises(ModelError, match="model not found; run `digits export` or pass --model"):
         Classifier(tmp_path / "nope.onnx")
 
 

@@ -65,3 +65,11 @@ def test_without_the_ray_extra_the_ray_engine_says_how_to_install_it(venv, tmp_p
     assert result.stderr.strip() == "error: --engine ray needs Ray: pip install 'digits[ray]'"  # [ray] kept, not markup
     uri = run(venv / "bin" / "digits", "batch", "s3://bucket/scans", cwd=tmp_path)
     assert uri.returncode == 1 and "reading URIs needs pyarrow" in uri.stderr and "Traceback" not in uri.stderr
+
+
+def test_without_pyarrow_parquet_says_how_to_install_it_and_leaves_nothing(venv, tmp_path):
+    result = run(venv / "bin" / "digits", "batch", ROOT / "examples" / "scans", "--out", "preds.parquet",
+                 cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --out *.parquet needs pyarrow: pip install 'digits[parquet]'"
+    assert list(tmp_path.iterdir()) == []  # no output, no journal

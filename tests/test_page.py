@@ -230,3 +230,24 @@ def test_a_drawn_star_is_not_a_digit_and_a_dash_in_a_number_is_left_out(client, 
     read = client.predict(handle_file(str(tmp_path / "8.1-2.png")), api_name="/predict_number")
     assert read["number"] == "812" and [p["after"] for p in read["left_out"]] == [2], read
     assert read["left_out"][0]["not_digit"] > 0.5
+
+
+def test_the_page_has_its_own_pixel_limit_and_removes_its_csvs(client, classifier, tmp_path):
+    """A 13-megapixel image, which `batch` would decode, is refused by the page; a request's CSV does not stay."""
+    import time
+    from pathlib import Path
+
+    from digits.config import Config
+    from digits.web import read_many
+
+    (tmp_path / "photo.png").write_bytes(png_header(4000, 3250))
+    with pytest.raises(AppError, match="4000x3250 pixels is above the limit of 12,000,000"):
+        client.predict(handle_file(str(tmp_path / "photo.png")), api_name="/predict")
+    work = tmp_path / "work"
+    work.mkdir()
+    table = read_many([str(EXAMPLES[0]), str(tmp_path / "photo.png")], classifier, Config(), work, keep_seconds=0.5)
+    assert "12,000,000" in table.rows[1][4] and Path(table.csv).is_file()
+    deadline = time.monotonic() + 10
+    while any(work.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(work.iterdir()) == []

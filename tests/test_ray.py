@@ -7,6 +7,7 @@ every CLI run has a timeout, so a hang fails the test instead of blocking CI.
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -94,14 +95,14 @@ def s3(folder):
 
 @pytest.fixture(scope="module")
 def cluster(s3):
-    """(address, process): a local Ray started by digits.ray_engine.ray_cluster in its own process.
+    """(address, process): a local Ray started by digits.engines.ray_data.ray_cluster in its own process.
 
     Its workers get the S3 server's settings from their environment, as a real cluster's workers get
     credentials from theirs: the driver's are never shipped to them.
     """
     code = (
         "import sys\n"
-        "from digits.ray_engine import ray_cluster\n"
+        "from digits.engines.ray_data import ray_cluster\n"
         "with ray_cluster(cpus=2):\n"
         "    import ray\n"
         "    print(ray.get_runtime_context().gcs_address, flush=True)\n"
@@ -162,7 +163,7 @@ def test_a_killed_actor_is_restarted_and_no_row_is_lost(cluster, many, tmp_path)
                 title = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if title.startswith(b"ray::MapWorker(MapBatches(Reader))") and b"IDLE" not in title:
+            if title.startswith(b"ray::MapWorker(MapBatches(RayWorker))") and b"IDLE" not in title:
                 victim = pid
                 break
         time.sleep(0.05)
@@ -184,8 +185,9 @@ def test_ctrl_c_stops_a_local_ray_and_leaves_no_process_and_no_file(many, tmp_pa
     os.killpg(run.pid, signal.SIGINT)
     _, stderr = run.communicate(timeout=TIMEOUT)
     assert run.returncode == 130, stderr[-2000:]
-    assert stderr.strip().splitlines()[-1] == f"interrupted; {out} left as it was"
-    assert out.read_text() == "earlier results\n" and [p.name for p in tmp_path.iterdir()] == ["preds.csv"]
+    assert stderr.strip().splitlines()[-1].startswith(f"interrupted; {out} left as it was, the rows so far kept")
+    assert out.read_text() == "earlier results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preds.csv", "preds.csv.journal"]
     deadline = time.monotonic() + 30
     while alive(below) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -213,3 +215,44 @@ def test_s3_uris_give_the_rows_of_a_local_folder_on_both_engines(cluster, folder
         assert (tmp_path / f"{engine}-s3.csv").read_text() == (tmp_path / "local.csv").read_text()
     missing = run_cli("batch", "s3://scans/odd/no-such.png", "s3://no-bucket/x.png", "--out", "-", env=s3)
     assert missing.returncode == 3 and missing.stdout.count("file not found") == 2, missing.stdout
+
+
+def test_a_killed_ray_run_resumes_to_the_bytes_of_the_local_engine(cluster, many, tmp_path):
+    from test_resume import kill_at
+
+    local, out, journal = tmp_path / "local.csv", tmp_path / "ray.csv", tmp_path / "ray.csv.journal"
+    assert run_cli("batch", many, "--out", local, "-q").returncode == 0
+    kill_at([many, "--out", out, "-q", "--engine", "ray", "--ray-address", cluster[0]], journal, 300, timeout=TIMEOUT)
+    assert journal.exists() and not out.exists()
+    done = ray_cli(cluster[0], many, "--out", out, "--resume", "-q")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.read_bytes() == local.read_bytes() and not journal.exists()
+
+
+def test_a_listing_the_store_refuses_is_said_in_one_line(tmp_path):
+    """An S3 server that checks credentials (moto's, with authentication on) refuses ours: one line, exit 1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the S3 server did not start"
+                time.sleep(0.1)
+        wrong = {**os.environ, "AWS_ACCESS_KEY_ID": "wrong", "AWS_SECRET_ACCESS_KEY": "wrong",
+                 "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+        result = run_cli("batch", "s3://scans/forms/", "--out", tmp_path / "preds.csv", env=wrong, timeout=60)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.count("\n") == 1 and "s3://scans/forms/: cannot list it" in result.stderr
+        assert "credentials" in result.stderr and "no image files found" not in result.stderr
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

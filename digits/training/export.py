@@ -156,7 +156,7 @@ def export_onnx(
     keras_paths, onnx_path = [Path(p) for p in keras_paths], Path(onnx_path)
     for path in keras_paths:
         if not path.is_file():
-            raise DigitsError(f"{path}: Keras model not found; run `python cli.py train` or pass --keras")
+            raise DigitsError(f"{path}: Keras model not found; run `digits train` or pass --keras")
     model = _averaged(keras_paths)
     test = load_mnist(data_dir, "test")
     onnx_model = _convert(model, contract.OPSET)

@@ -173,7 +173,7 @@ def export_with_gate(gate_keras: Path, readers_onnx: Path, onnx_path: Path, data
     from digits.training.negatives import non_digits
     from digits.training.train import split_validation
 
-    for path, fix in ((gate_keras, "run `python cli.py train-gate`"), (readers_onnx, "pass --readers")):
+    for path, fix in ((gate_keras, "run `digits train-gate`"), (readers_onnx, "pass --readers")):
         if not Path(path).is_file():
             raise DigitsError(f"{path}: not found; {fix}")
     gate = keras.saving.load_model(gate_keras, compile=False)

@@ -1,16 +1,16 @@
 """`batch --engine ray`: the same files, rows and order as the local engine, run on Ray Data, locally or on a cluster.
 
 The driver lists the files (walk.find_images) and writes the one output file; Ray Data hands the
-names to a pool of actors, each holding one onnxruntime session and running the library's own
-`load` (decode and preprocess, a bad file becoming an error row) and `classify_loaded`, and streams
-the rows back in input order. Ray comes from the `ray` extra.
+names to a pool of actors, each holding one onnxruntime session and running the same load-and-read
+step as the local engine (engines/common.py), and streams the rows back in input order. Ray comes
+from the `ray` extra.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import pickle
 import signal
 import socket
 import threading
@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from digits.batch import Engine, classify_loaded, load
 from digits.config import Config
+from digits.engines.common import Engine, load, read_loaded
 from digits.errors import DigitsError, first_line
+from digits.files import Found, is_uri
 from digits.inference import Classifier
-from digits.output import record
-from digits.remote import is_uri
-from digits.walk import Found
+from digits.reader import Reader
+from digits.results import Row
 
 # Ray binds its servers to the node's network address unless it believes it is on a laptop (its setting for
 # macOS and Windows): then every server listens on 127.0.0.1 only. Read when `ray` is first imported.
@@ -127,29 +127,26 @@ def pool(cpus: float, actors: int = 0) -> tuple[int, float]:
     return actors, max(0.05, min(1.0, (cpus - 1) / actors))
 
 
-class Reader:
-    """A Ray actor: one onnxruntime session; a batch of file names in, their output rows (JSON) out, in order."""
+class RayWorker:
+    """A Ray actor: one onnxruntime session; a batch of file names in, their rows out (pickled), in order."""
 
-    def __init__(self, model: list, cfg: Config, probabilities: bool):
+    def __init__(self, model: list, cfg: Config, reader: Reader):
         import ray
 
         # [ref to the model's bytes]: a ref inside a list is not resolved by Ray; the actor fetches it itself, so a
         # restarted actor fetches it again from the driver instead of needing its lost constructor arguments
         self.classifier = Classifier(ray.get(model[0]), cfg.batch_threads, cfg.model_batch, cfg.gate)
-        self.cfg, self.probabilities = cfg, probabilities
+        self.cfg, self.reader = cfg, reader
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         found = [Found(path, name) for path, name in zip(batch["path"].tolist(), batch["name"].tolist(), strict=True)]
-        loaded = [(f, load(f.path, self.cfg.max_pixels, self.cfg.numbers, self.cfg.paper_lines)) for f in found]
-        results = classify_loaded(loaded, self.classifier, self.cfg)
-        rows = [json.dumps(record(r, self.probabilities, self.cfg.numbers)) for r in results]
-        return {"row": np.array(rows, dtype=object)}
+        loaded = [(f, load(f.path, self.cfg.max_pixels, self.reader, self.cfg.paper_lines)) for f in found]
+        rows = read_loaded(loaded, self.classifier, self.reader)
+        return {"row": np.array([pickle.dumps(row) for row in rows], dtype=object)}
 
 
-def ray_rows(
-    found: Iterable[Found], model: Path, cfg: Config, probabilities: bool, cluster: Cluster
-) -> Iterator[dict]:
-    """Every file's output row, in input order, classified by a pool of Reader actors."""
+def ray_rows(found: Iterable[Found], model: Path, cfg: Config, reader: Reader, cluster: Cluster) -> Iterator[Row]:
+    """Every file's output row, in input order, read by a pool of RayWorker actors."""
     import pyarrow as pa
     import ray
     import ray.data
@@ -171,29 +168,31 @@ def ray_rows(
     model_ref = ray.put(Path(model).read_bytes())  # once, for every actor on every node (kept alive by this frame)
     names = ray.data.from_arrow(blocks)  # copied into the object store: the driver keeps only references
     del blocks
-    with warnings.catch_warnings():  # ray_remote_args: deprecated in 2.60, yet still the only way to bound retries
-        warnings.simplefilter("ignore", DeprecationWarning)
-        rows = names.map_batches(
-            Reader,
-            fn_constructor_kwargs={"model": [model_ref], "cfg": cfg, "probabilities": probabilities},
-            batch_size=cfg.batch,
-            batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=actors),
-            num_cpus=cpus,
-            max_restarts=RETRIES,  # Ray Data's default is forever: a file that kills its actor would hang the job
-            max_task_retries=RETRIES,
-        )
+    # ray_remote_args (max_restarts, max_task_retries): deprecated in Ray 2.60, yet still the only way to bound
+    # retries. Set after importing ray, whose own filter for its deprecations would come first otherwise.
+    warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated", DeprecationWarning)
+    rows = names.map_batches(
+        RayWorker,
+        fn_constructor_kwargs={"model": [model_ref], "cfg": cfg, "reader": reader},
+        batch_size=cfg.batch,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=cpus,
+        max_restarts=RETRIES,  # Ray Data's default is forever: a file that kills its actor would hang the job
+        max_task_retries=RETRIES,
+    )
     try:
         for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
-            for line in batch["row"]:
-                yield json.loads(line)
+            for row in batch["row"]:
+                yield pickle.loads(row)
     except RayError as exc:
-        raise DigitsError(f"the Ray job failed ({first_line(exc, 300)}); no output was written") from None
+        raise DigitsError(f"the Ray job failed ({first_line(exc, 300)}); no output was written (with --out FILE, "
+                          "the journal keeps the rows made: --resume finishes the run)") from None
 
 
 @contextmanager
-def ray_engine(model: Path, cfg: Config, probabilities: bool, address: str | None = None) -> Iterator[Engine]:
+def ray_engine(model: Path, cfg: Config, reader: Reader, address: str | None = None) -> Iterator[Engine]:
     """The Ray engine for run_batch, on a cluster that lives as long as the block."""
     rejects = Classifier(model, gate=cfg.gate).rejects  # a missing or wrong model: said before any cluster starts
     with ray_cluster(address) as cluster:
-        yield Engine(lambda found: ray_rows(found, model, cfg, probabilities, cluster), rejects)
+        yield Engine(lambda found: ray_rows(found, model, cfg, reader, cluster), rejects)

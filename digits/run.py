@@ -1,0 +1,87 @@
+"""A batch run: list the inputs, let an engine read them, hand each row to the writer (and the journal), count.
+
+The engines (digits/engines/) make rows; this module is where a run begins and ends, whichever
+engine runs it. With a journal (digits/journal.py) the rows already made by a killed run are
+replayed first, and the engine reads on from the first file not yet done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digits.engines.common import Engine
+from digits.errors import DigitsError
+from digits.files import IMAGE_EXTENSIONS, Found, WalkStats
+from digits.journal import Journal
+from digits.output import Writer
+from digits.results import LOW_CONFIDENCE, OK, Row
+from digits.walk import find_images
+
+
+@dataclass
+class Summary:
+    """What a batch run did, for the summary table and the exit code."""
+
+    statuses: Counter = field(default_factory=Counter)  # status -> files
+    digits: Counter = field(default_factory=Counter)  # digit -> times read (ok and low_confidence files)
+    walk: WalkStats = field(default_factory=WalkStats)
+    seconds: float = 0.0
+    resumed: int = 0  # rows taken from the journal of an earlier, stopped run
+
+    @property
+    def files(self) -> int:
+        return sum(self.statuses.values())
+
+
+def _replayed(journal: Journal, found: Iterator[Found]) -> Iterator[Row]:
+    """The journal's rows, each matched with the next file listed: a journal of other files is refused."""
+    for row in journal.replay():
+        f = next(found, None)
+        if f is None or f.name != row.path:
+            now = "nothing more" if f is None else f.name
+            raise DigitsError(f"{journal.path}: the inputs changed since it was written (it has {row.path} where "
+                              f"the folder now gives {now}); delete it to start over")
+        yield row
+
+
+def run_batch(
+    inputs: Sequence[Path | str],
+    writer: Writer,
+    engine: Engine,
+    recursive: bool = True,
+    on_row: Callable[[Row], None] | None = None,
+    journal: Journal | None = None,
+) -> Summary:
+    """Classify every image under `inputs`, writing one row per file as results arrive; raises if none found."""
+    start = time.perf_counter()
+    summary = Summary()
+    found = iter(find_images(inputs, recursive, summary.walk))
+
+    def emit(row: Row) -> None:
+        writer.write(row)
+        summary.statuses[row.status] += 1
+        if row.status in (OK, LOW_CONFIDENCE):
+            summary.digits.update(int(d) for d in str(row.prediction))  # a number's digits, or one digit
+        if on_row:
+            on_row(row)
+
+    if journal is None:
+        for row in engine(found):
+            emit(row)
+    else:
+        for row in _replayed(journal, found):
+            emit(row)
+            summary.resumed += 1
+        with journal:
+            for row in engine(found):
+                journal.append(row)
+                emit(row)
+    summary.seconds = time.perf_counter() - start
+    if summary.files == 0:
+        names = ", ".join(str(p) for p in inputs)
+        raise DigitsError(f"no image files found in {names} ({', '.join(sorted(IMAGE_EXTENSIONS))}); check the path")
+    return summary
