@@ -274,10 +274,14 @@ def predict(
 
 @app.command()
 def batch(
-    inputs: Annotated[list[str], typer.Argument(
+    inputs: Annotated[list[str] | None, typer.Argument(
         help="Folders (walked recursively), files, or URIs such as s3://bucket/prefix (needs pyarrow).",
         show_default=False,
-    )],
+    )] = None,
+    from_list: Annotated[str | None, typer.Option(
+        "--from-list", help="Read the files a list names instead: a text file (a path or URI a line), or a CSV or "
+        "Parquet file with a `path` column; local or a URI. Relative paths are read from the list's folder.",
+        show_default=False)] = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
     fmt: Annotated[str | None, typer.Option(
         "--format", help="csv, jsonl or parquet (default: from --out's extension, else csv).")] = None,
@@ -301,6 +305,8 @@ def batch(
     max_pixels: Annotated[int, typer.Option(min=1, help="Refuse larger images (checked before decoding).")] = (
         DEFAULTS.max_pixels
     ),
+    part_rows: Annotated[int, typer.Option(
+        min=1, help="With --out DIR/ (part files): rows per part file, at least.")] = DEFAULTS.part_rows,
     pool: Annotated[str, typer.Option(hidden=True, help="process or thread (for benchmarks).")] = DEFAULTS.pool,
     numbers: Annotated[
         bool, typer.Option("--numbers", help="Read each image as a number: its digits in `prediction`.")
@@ -320,12 +326,18 @@ def batch(
     error); 4 a bug stopped the run (the journal keeps what was done); 130 interrupted.
     """
     from digits.engines import ENGINES, open_engine
+    from digits.engines.ray_parts import is_folder, run_parts
     from digits.errors import EXIT_BUG, EXIT_PARTIAL
     from digits.journal import Journal, fingerprint, journal_path
     from digits.output import FORMATS, fields, open_output, output_format
     from digits.reader import reader_for
     from digits.run import run_batch
 
+    if bool(inputs) == bool(from_list):
+        raise typer.BadParameter("give folders and files, or --from-list LIST, one or the other",
+                                 param_hint="INPUTS")
+    inputs = inputs or []
+    fmt_asked = fmt
     fmt = output_format(out, fmt)
     if fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}, not {fmt!r}", param_hint="--format")
@@ -339,11 +351,34 @@ def batch(
         raise typer.BadParameter("--resume needs the journal", param_hint="--no-journal")
     if resume and out == "-":
         raise typer.BadParameter("a run to stdout keeps no journal; give --out FILE", param_hint="--resume")
-    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool,
+    cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool, part_rows=part_rows,
                               not_digit_threshold=not_digit_threshold, paper_lines=paper_lines)
     if min_confidence is not None:
         cfg = dataclasses.replace(cfg, **{"number_min_confidence" if numbers else "min_confidence": min_confidence})
     reader = reader_for(cfg, numbers)
+    if is_folder(out):
+        if engine != "ray" or not from_list:
+            raise typer.BadParameter("a folder (or a prefix ending in /) gets part files, written by "
+                                     "--engine ray from --from-list LIST; else give a file name", param_hint="--out")
+        options = {"reader": type(reader).__name__, "paper_lines": paper_lines, "max_pixels": max_pixels,
+                   "thresholds": [reader.min_confidence, cfg.not_digit_threshold], "from_list": True}
+        try:
+            done = run_parts(from_list, out, fmt_asked or "parquet", fields(probabilities, reader.columns), model,
+                             cfg, reader, ray_address, fingerprint([from_list], recursive, model, options), resume)
+        except DigitsError as exc:
+            raise fail(exc) from None
+        except KeyboardInterrupt:
+            err.print(f"[yellow]interrupted[/yellow]; the parts so far stay in {out}: add --resume to finish",
+                      highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: said in one line, the parts so far kept for --resume
+            err.print(f"[red]error:[/red] a bug stopped the run ({type(exc).__name__}: {escape(str(exc))}); the parts "
+                      f"so far stay in {out}: --resume finishes the run; please report it", highlight=False,
+                      soft_wrap=True)
+            raise typer.Exit(EXIT_BUG) from None
+        if not quiet:
+            err.print(parts_table(done, out))
+        raise typer.Exit(EXIT_PARTIAL if done.statuses.get("error") else 0)
     show = err.is_terminal and not quiet
     journal = None
     try:
@@ -353,10 +388,12 @@ def batch(
             if out != "-" and keep_journal:
                 options = {"reader": type(reader).__name__, "paper_lines": paper_lines, "max_pixels": max_pixels,
                            "thresholds": [reader.min_confidence, cfg.not_digit_threshold]}
-                journal = Journal(journal_path(out), fingerprint(inputs, recursive, model, options), resume)
-            with progress_bar(inputs, recursive, show) as on_row, open_output(out, fmt, fields(
+                listed = [from_list] if from_list else inputs
+                options["from_list"] = bool(from_list)
+                journal = Journal(journal_path(out), fingerprint(listed, recursive, model, options), resume)
+            with progress_bar(inputs, recursive, show, from_list) as on_row, open_output(out, fmt, fields(
                     probabilities, reader.columns)) as writer:
-                summary = run_batch(inputs, writer, classify, recursive, on_row, journal)
+                summary = run_batch(inputs, writer, classify, recursive, on_row, journal, from_list)
         if journal is not None:
             journal.remove()
     except DigitsError as exc:
@@ -378,7 +415,7 @@ def batch(
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def progress_bar(inputs: list[str], recursive: bool, show: bool):
+def progress_bar(inputs: list[str], recursive: bool, show: bool, from_list: str | None = None):
     """A context giving a per-result callback: a rich bar (files, images/s, ETA) on stderr, or nothing."""
     from contextlib import contextmanager, nullcontext
 
@@ -386,11 +423,13 @@ def progress_bar(inputs: list[str], recursive: bool, show: bool):
         return nullcontext(None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from digits.lists import entries
     from digits.walk import find_images
 
     @contextmanager
     def bar():
-        total = sum(1 for _ in find_images(inputs, recursive))  # a names-only pass, so the bar has an end
+        listed = entries(from_list) if from_list else find_images(inputs, recursive)
+        total = sum(1 for _ in listed)  # a names-only pass, so the bar has an end
         columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
@@ -406,6 +445,24 @@ def progress_bar(inputs: list[str], recursive: bool, show: bool):
             yield on_row
 
     return bar()
+
+
+def parts_table(parts, out: str):
+    """Counts per status, and the part files and their manifest."""
+    from rich.table import Table
+
+    from digits.results import STATUSES
+
+    table = Table(title=f"{parts.files:,} images -> {parts.parts:,} part files in {out}", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    for status in STATUSES:
+        table.add_row(status, f"{parts.statuses.get(status, 0):,}")
+    table.add_section()
+    table.add_row("manifest", "_manifest.json (parts, rows, SHA-256)")
+    if parts.resumed:
+        table.add_row("resumed", "yes: the parts of the stopped run kept")
+    return table
 
 
 def summary_table(summary, out: str):

@@ -85,6 +85,7 @@ class Config:
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded (`batch`)
     paper_lines: bool = False  # clear the lines of ruled, squared and dotted paper and form boxes first
     # (digits/rules.py): +0.5 ms CPU per image in `batch`, +35%, so asked for (`--paper-lines`); docs/paper_lines.md
+    part_rows: int = 10_000  # rows per part file at least (`batch --engine ray --out DIR/`): few files, little redone
     page_max_pixels: int = 12_000_000  # the page's own limit: a 12-megapixel phone photo; up to 16 uploads at once
 
     @property

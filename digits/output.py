@@ -93,6 +93,17 @@ def arrow_schema(columns: Sequence[str]):
     return pa.schema([(c, kind.get(c, pa.float64() if c in PROBABILITY_COLUMNS else pa.string())) for c in columns])
 
 
+def arrow_table(rows: Sequence[Row], columns: Sequence[str]):
+    """Rows as an Arrow table of the output's typed columns: Parquet's, and the Ray engine's part files'."""
+    import pyarrow as pa
+
+    values = [flat(row, columns) for row in rows]
+    for v in values:
+        if v["prediction"] is not None:
+            v["prediction"] = str(v["prediction"])
+    return pa.Table.from_pylist(values, schema=arrow_schema(columns))
+
+
 class ParquetWriter:
     """Parquet through pyarrow, a row group every PARQUET_GROUP rows."""
 
@@ -103,21 +114,16 @@ class ParquetWriter:
             raise DigitsError("--out *.parquet needs pyarrow: pip install 'digits[parquet]'") from None
         self.columns, self.schema = list(columns), arrow_schema(columns)
         self.parquet = pq.ParquetWriter(stream, self.schema)
-        self.pending: list[dict] = []
+        self.pending: list[Row] = []
 
     def write(self, row: Row) -> None:
-        values = flat(row, self.columns)
-        if values["prediction"] is not None:
-            values["prediction"] = str(values["prediction"])
-        self.pending.append(values)
+        self.pending.append(row)
         if len(self.pending) == PARQUET_GROUP:
             self._flush()
 
     def _flush(self) -> None:
-        import pyarrow as pa
-
         if self.pending:
-            self.parquet.write_table(pa.Table.from_pylist(self.pending, schema=self.schema))
+            self.parquet.write_table(arrow_table(self.pending, self.columns))
             self.pending = []
 
     def close(self) -> None:

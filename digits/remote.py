@@ -50,27 +50,51 @@ def _split(uri: str) -> tuple[object, str]:
 
 
 def list_uri(uri: str, prefix: str, recursive: bool, stats: WalkStats) -> Iterator[Found]:
-    """The image files under a URI folder (or the URI itself if it is a file), sorted by path."""
+    """The image files under a URI folder (or the URI itself if it is a file), in the local walk's order.
+
+    Listed one folder level at a time, each level's entries sorted by name (folders among files, as
+    walk.py does), so the files stream out and only one level's names are held at once.
+    """
     fs, path = _split(uri)  # first: it says how to install pyarrow when it is missing
     import pyarrow.fs as pafs
 
-    try:
-        info = fs.get_file_info(path)
-        if info.type != pafs.FileType.Directory:  # a file, or nothing: the reader says "file not found", as locally
-            yield Found(uri, uri)
-            return
-        listed = fs.get_file_info(pafs.FileSelector(path, recursive=recursive))
-    except Exception as exc:  # no such bucket, refused credentials, no network: the run cannot do what was asked
-        raise DigitsError(f"{uri}: cannot list it ({first_line(exc, 200)}); check the URI and the credentials "
-                          "(AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL...)") from None
-    base = uri.rstrip("/") + "/"
+    info = _listing(uri, lambda: fs.get_file_info(path))
+    if info.type != pafs.FileType.Directory:  # a file, or nothing: the reader says "file not found", as locally
+        yield Found(uri, uri)
+        return
     root = path.rstrip("/") + "/"
-    for entry in sorted((e for e in listed if e.type == pafs.FileType.File), key=lambda e: e.path):
+    yield from _level(fs, root, root, uri.rstrip("/") + "/", prefix, recursive, stats)
+
+
+def _level(fs, folder: str, root: str, base: str, prefix: str, recursive: bool, stats: WalkStats
+           ) -> Iterator[Found]:
+    import pyarrow.fs as pafs
+
+    listed = _listing(base + folder[len(root):], lambda: fs.get_file_info(pafs.FileSelector(folder)))
+    for entry in sorted(listed, key=lambda e: e.base_name):
         relative = entry.path[len(root):] if entry.path.startswith(root) else entry.base_name
-        if is_image_name(entry.base_name):
+        if entry.type == pafs.FileType.Directory:
+            if recursive:
+                yield from _level(fs, entry.path.rstrip("/") + "/", root, base, prefix, recursive, stats)
+        elif is_image_name(entry.base_name):
             yield Found(base + relative, prefix + relative)
         else:
             stats.skipped += 1
+
+
+def _listing(uri: str, call, verb: str = "list"):
+    """A listing call's answer; a refusal (no such bucket, wrong credentials, no network) as one line."""
+    try:
+        return call()
+    except Exception as exc:  # the run cannot do what was asked
+        raise DigitsError(f"{uri}: cannot {verb} it ({first_line(exc, 200)}); check the URI and the credentials "
+                          "(AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL...)") from None
+
+
+def open_uri(uri: str):
+    """A binary stream of the file at `uri` (a list of inputs); DigitsError when it cannot be opened."""
+    fs, path = _split(uri)
+    return _listing(uri, lambda: fs.open_input_file(path), "read")
 
 
 def read_uri(uri: str, max_bytes: int) -> bytes:

@@ -17,6 +17,7 @@ from digits.engines.common import Engine
 from digits.errors import DigitsError
 from digits.files import IMAGE_EXTENSIONS, Found, WalkStats
 from digits.journal import Journal
+from digits.lists import read_list
 from digits.output import Writer
 from digits.results import LOW_CONFIDENCE, OK, Row
 from digits.walk import find_images
@@ -55,11 +56,13 @@ def run_batch(
     recursive: bool = True,
     on_row: Callable[[Row], None] | None = None,
     journal: Journal | None = None,
+    from_list: str | None = None,
 ) -> Summary:
-    """Classify every image under `inputs`, writing one row per file as results arrive; raises if none found."""
+    """Classify every image under `inputs` (or named by the list `from_list`), writing one row per file as results
+    arrive; raises if none found."""
     start = time.perf_counter()
     summary = Summary()
-    found = iter(find_images(inputs, recursive, summary.walk))
+    found = iter(read_list(from_list) if from_list else find_images(inputs, recursive, summary.walk))
 
     def emit(row: Row) -> None:
         writer.write(row)
@@ -81,6 +84,8 @@ def run_batch(
                 journal.append(row)
                 emit(row)
     summary.seconds = time.perf_counter() - start
+    if summary.files == 0 and from_list:
+        raise DigitsError(f"--from-list {from_list} names no files; check the list")
     if summary.files == 0:
         names = ", ".join(str(p) for p in inputs)
         raise DigitsError(f"no image files found in {names} ({', '.join(sorted(IMAGE_EXTENSIONS))}); check the path")

@@ -256,3 +256,91 @@ def test_a_listing_the_store_refuses_is_said_in_one_line(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def read_parts(folder: Path):
+    """Every row of a part-file folder, sorted by path, with its manifest (pyarrow passes over `_` names)."""
+    import json
+
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(folder, format="parquet").to_table().sort_by("path")
+    return table, json.loads((folder / "_manifest.json").read_text())
+
+
+def test_part_files_from_a_list_hold_the_local_rows_with_a_manifest(cluster, many, tmp_path):
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"{p}\n" for p in sorted(many.iterdir())) + f"{tmp_path / 'missing.png'}\n")
+    local = run_cli("batch", "--from-list", listing, "--out", tmp_path / "local.parquet", "-q")
+    assert local.returncode == 3, local.stderr
+    parts = tmp_path / "parts"
+    result = ray_cli(cluster[0], "--from-list", listing, "--out", f"{parts}/", "--part-rows", "400")
+    assert result.returncode == 3, result.stderr[-2000:]
+    table, manifest = read_parts(parts)
+    assert table.equals(pq.read_table(tmp_path / "local.parquet").sort_by("path"))  # same rows, same types
+    assert manifest["rows"] == 1501 and manifest["statuses"]["error"] == 1 and len(manifest["parts"]) >= 2
+    for part in manifest["parts"]:
+        data = (parts / part["part"]).read_bytes()
+        assert (part["bytes"], part["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+        assert part["rows"] == pq.read_metadata(parts / part["part"]).num_rows
+    assert sorted(p.name for p in parts.iterdir() if p.name.startswith("_")) == ["_manifest.json"]
+    again = ray_cli(cluster[0], "--from-list", listing, "--out", f"{parts}/")
+    assert again.returncode == 1 and "holds a finished run's parts" in again.stderr
+
+
+def test_a_killed_part_file_run_resumes_without_losing_or_repeating_a_row(cluster, many, tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"{p}\n" for p in sorted(many.iterdir())))
+    parts = tmp_path / "parts"
+    args = ["batch", "--from-list", listing, "--out", f"{parts}/", "--part-rows", "200", "-q", "--engine", "ray",
+            "--ray-address", cluster[0]]
+    run = start_cli(*args)
+    deadline = time.monotonic() + TIMEOUT
+    while not (parts.is_dir() and any(p.suffix == ".parquet" for p in parts.iterdir())):
+        assert run.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+        time.sleep(0.02)
+    run.kill()
+    run.communicate(timeout=60)
+    assert not (parts / "_manifest.json").exists() and (parts / "_run.json").exists()
+    refused = ray_cli(cluster[0], "--from-list", listing, "--out", f"{parts}/")
+    assert refused.returncode == 1 and "add --resume to finish it" in refused.stderr
+    done = ray_cli(cluster[0], "--from-list", listing, "--out", f"{parts}/", "--resume")
+    assert done.returncode == 0, done.stderr[-2000:]
+    table, manifest = read_parts(parts)
+    paths = table.column("path").to_pylist()
+    assert len(paths) == len(set(paths)) == 1500 and manifest["rows"] == 1500
+
+
+def test_lists_and_part_files_on_object_storage(cluster, folder, s3, tmp_path):
+    """A list on S3 naming S3 objects: the local engine reads it into one file, the Ray engine into S3 part files."""
+    import json
+
+    import boto3
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    client = boto3.client("s3", endpoint_url=s3["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    names = sorted(p.name for p in (folder[0] / "odd").iterdir())
+    entries = [f"s3://scans/odd/{n}" for n in names[:3]] + [f"odd/{n}" for n in names[3:]]  # relative: from the list
+    client.put_object(Bucket="scans", Key="list.txt", Body="".join(f"{e}\n" for e in entries).encode())
+    local = run_cli("batch", "--from-list", "s3://scans/list.txt", "--out", tmp_path / "local.parquet", env=s3,
+                    timeout=TIMEOUT)
+    assert local.returncode == 0, local.stderr
+    expected = pq.read_table(tmp_path / "local.parquet")
+    assert expected.column("path").to_pylist() == entries
+    parts = run_cli("batch", "--from-list", "s3://scans/list.txt", "--out", "s3://scans/parts/", "--engine", "ray",
+                    "--ray-address", cluster[0], env=s3, timeout=TIMEOUT)
+    assert parts.returncode == 0, parts.stderr[-2000:]
+    listed = client.list_objects_v2(Bucket="scans", Prefix="parts/")["Contents"]
+    keys = sorted(o["Key"] for o in listed)
+    assert "parts/_manifest.json" in keys and not [k for k in keys if "_checkpoint" in k or k.endswith("_run.json")]
+    manifest = json.loads(client.get_object(Bucket="scans", Key="parts/_manifest.json")["Body"].read())
+    tables = [pq.read_table(pa.BufferReader(client.get_object(Bucket="scans", Key=f"parts/{p['part']}")["Body"]
+                                            .read())) for p in manifest["parts"]]
+    assert pa.concat_tables(tables).sort_by("path").equals(expected.sort_by("path"))
+    assert manifest["rows"] == len(entries)

@@ -37,6 +37,7 @@ LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 RETRIES = 2  # a dead actor is restarted and its batch run again this many times, then the job fails
 INSTALL = "--engine ray needs Ray: pip install 'digits[ray]'"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+EXPIRY = "RAY_DATA_AUTOSCALING_REQUEST_EXPIRE_TIME_S"
 
 
 def _reachable(address: str, seconds: float = 10.0) -> str:
@@ -99,6 +100,10 @@ def ray_cluster(address: str | None = None, cpus: int | None = None) -> Iterator
         except (ConnectionError, ValueError, RuntimeError) as exc:
             raise DigitsError(f"--ray-address {address}: cannot connect ({first_line(exc, 200)}); check the address, "
                               "and RAY_AUTH_TOKEN if the cluster uses token authentication") from None
+        # Ray Data reserves the cluster's resources for each job; a job whose driver was killed keeps its reservation
+        # until it expires (180 s by default), and a job resumed meanwhile gets the rest only. Renewed every 10 s
+        # by a live driver, so 30 s loses nothing. Read when ray.data is first imported.
+        os.environ.setdefault(EXPIRY, "30")
         import ray.data
 
         context = ray.data.DataContext.get_current()
