@@ -282,7 +282,8 @@ def batch(
         "--from-list", help="Read the files a list names instead: a text file (a path or URI a line), or a CSV or "
         "Parquet file with a `path` column; local or a URI. Relative paths are read from the list's folder.",
         show_default=False)] = None,
-    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout; with --engine ray and "
+                                     "--from-list, a folder or prefix ending in / gets part files.")] = "-",
     fmt: Annotated[str | None, typer.Option(
         "--format", help="csv, jsonl or parquet (default: from --out's extension, else csv).")] = None,
     resume: Annotated[bool, typer.Option(
@@ -360,11 +361,10 @@ def batch(
         if engine != "ray" or not from_list:
             raise typer.BadParameter("a folder (or a prefix ending in /) gets part files, written by "
                                      "--engine ray from --from-list LIST; else give a file name", param_hint="--out")
-        options = {"reader": type(reader).__name__, "paper_lines": paper_lines, "max_pixels": max_pixels,
-                   "thresholds": [reader.min_confidence, cfg.not_digit_threshold], "from_list": True}
         try:
+            header = fingerprint(inputs, from_list, recursive, model, cfg, reader)
             done = run_parts(from_list, out, fmt_asked or "parquet", fields(probabilities, reader.columns), model,
-                             cfg, reader, ray_address, fingerprint([from_list], recursive, model, options), resume)
+                             cfg, reader, ray_address, header, resume)
         except DigitsError as exc:
             raise fail(exc) from None
         except KeyboardInterrupt:
@@ -386,11 +386,8 @@ def batch(
             if not classify.rejects and cfg.gate and not quiet:
                 say_no_gate(model)
             if out != "-" and keep_journal:
-                options = {"reader": type(reader).__name__, "paper_lines": paper_lines, "max_pixels": max_pixels,
-                           "thresholds": [reader.min_confidence, cfg.not_digit_threshold]}
-                listed = [from_list] if from_list else inputs
-                options["from_list"] = bool(from_list)
-                journal = Journal(journal_path(out), fingerprint(listed, recursive, model, options), resume)
+                header = fingerprint(inputs, from_list, recursive, model, cfg, reader)
+                journal = Journal(journal_path(out), header, resume)
             with progress_bar(inputs, recursive, show, from_list) as on_row, open_output(out, fmt, fields(
                     probabilities, reader.columns)) as writer:
                 summary = run_batch(inputs, writer, classify, recursive, on_row, journal, from_list)

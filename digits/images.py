@@ -15,6 +15,9 @@ from digits.errors import ImageError
 # Register the decoders for every extension we pick (walk.IMAGE_EXTENSIONS) at import, before `batch` forks its
 # workers: otherwise each worker's first TIFF or WebP file makes Pillow import all of its ~40 plugins.
 Image.preinit()
+# Pillow warns of odd metadata and large sizes; our own checks below decide. A filter set once, at import: the
+# page and the thread pool open images in several threads, and catch_warnings() is not thread-safe.
+warnings.filterwarnings("ignore", module=r"PIL\.")
 
 
 @dataclass(frozen=True)
@@ -44,18 +47,16 @@ def open_image(source: Path | bytes, max_pixels: int) -> Opened:
         if info.st_size == 0:
             raise ImageError("empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # odd metadata, large sizes: our own checks below decide
-            image = Image.open(source)
-            width, height = image.size
-            if width * height > max_pixels:
-                image.close()
-                raise ImageError(f"{width}x{height} pixels is above the limit of {max_pixels:,}; downscale it first")
-            frames = getattr(image, "n_frames", 1)
-            if image.format == "JPEG" and image.mode == "RGB":  # preprocessing reads grey only: JPEG stores it
-                image.draft("L", image.size)  # apart, so decoding it alone skips the colour conversion (~35% faster)
-            image.seek(0)
-            image.load()
+        image = Image.open(source)
+        width, height = image.size
+        if width * height > max_pixels:
+            image.close()
+            raise ImageError(f"{width}x{height} pixels is above the limit of {max_pixels:,}; downscale it first")
+        frames = getattr(image, "n_frames", 1)
+        if image.format == "JPEG" and image.mode == "RGB":  # preprocessing reads grey only: JPEG stores it
+            image.draft("L", image.size)  # apart, so decoding it alone skips the colour conversion (~35% faster)
+        image.seek(0)
+        image.load()
     except ImageError:
         raise
     except PermissionError:

@@ -16,7 +16,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from digits.config import Config
 from digits.errors import DigitsError
+from digits.reader import Reader
 from digits.results import Row
 
 VERSION = 1
@@ -31,10 +33,13 @@ def journal_path(out: Path | str) -> Path:
     return out.with_name(out.name + ".journal")
 
 
-def fingerprint(inputs: list[str], recursive: bool, model: Path, options: dict) -> dict:
-    """What a run's rows depend on: its inputs, the model's bytes, the options that change rows."""
+def fingerprint(inputs: list[str], from_list: str | None, recursive: bool, model: Path, cfg: Config, reader: Reader
+                ) -> dict:
+    """What a run's rows depend on: its inputs (or list), the model's bytes, the options that change rows."""
     local = lambda name: name if "://" in name else str(Path(name).absolute())
-    return {"inputs": [local(str(i)) for i in inputs], "recursive": recursive,
+    options = {"reader": type(reader).__name__, "paper_lines": cfg.paper_lines, "max_pixels": cfg.max_pixels,
+               "thresholds": [reader.min_confidence, cfg.not_digit_threshold], "from_list": bool(from_list)}
+    return {"inputs": [local(str(i)) for i in ([from_list] if from_list else inputs)], "recursive": recursive,
             "model_sha256": hashlib.sha256(Path(model).read_bytes()).hexdigest(), "options": options}
 
 

@@ -25,6 +25,7 @@ Prepared = Preprocessed | list[Slot]  # what the model sees: one 28x28 digit, or
 class Reader(Protocol):
     """Prepare, read in batches, make rows: one digit per image, or one number per image."""
 
+    min_confidence: float  # below it, a reading is low_confidence
     columns: tuple[str, ...]  # batch's output columns of its own, after the common ones
     details: tuple[str, ...]  # what `predict --json` adds to the common columns
 

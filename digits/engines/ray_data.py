@@ -157,21 +157,22 @@ def ray_rows(found: Iterable[Found], model: Path, cfg: Config, reader: Reader, c
     import ray.data
     from ray.exceptions import RayError
 
-    # names only, in blocks of one model batch; absolute paths: actors do not share the driver's folder
+    # names only, in blocks of one model batch, each put in the object store as soon as it is full: the driver's
+    # heap holds one block, whatever the number of files; absolute paths: actors do not share the driver's folder
     blocks, paths, names = [], [], []
     for f in found:
         paths.append(f.path if is_uri(f.path) else str(Path(f.path).absolute()))
         names.append(f.name)
         if len(paths) == cfg.batch:
-            blocks.append(pa.table({"path": paths, "name": names}))
+            blocks.append(ray.put(pa.table({"path": paths, "name": names})))
             paths, names = [], []
     if paths:
-        blocks.append(pa.table({"path": paths, "name": names}))
+        blocks.append(ray.put(pa.table({"path": paths, "name": names})))
     if not blocks:
         return
     actors, cpus = pool(cluster.cpus, min(cfg.workers or max(1, int(cluster.cpus)), len(blocks)))
     model_ref = ray.put(Path(model).read_bytes())  # once, for every actor on every node (kept alive by this frame)
-    names = ray.data.from_arrow(blocks)  # copied into the object store: the driver keeps only references
+    names = ray.data.from_arrow_refs(blocks)
     del blocks
     # ray_remote_args (max_restarts, max_task_retries): deprecated in Ray 2.60, yet still the only way to bound
     # retries. Set after importing ray, whose own filter for its deprecations would come first otherwise.
