@@ -398,7 +398,8 @@ def batch(
             journal.remove_if_empty()  # nothing read (no files found...): nothing to resume
         raise fail(exc) from None
     except KeyboardInterrupt:
-        kept = "" if out == "-" else f"; {out} left as it was, the rows so far kept: add --resume to finish"
+        kept = "" if out == "-" else f"; {out} left as it was"
+        kept += ", the rows so far kept: add --resume to finish" if journal is not None else ""
         err.print(f"[yellow]interrupted[/yellow]{kept}", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug: said in one line, the rows so far kept for --resume

@@ -137,3 +137,16 @@ def test_a_bug_in_the_preprocessing_stops_the_run_instead_of_becoming_rows(many,
     assert result.returncode == 4, result.stderr[-2000:]
     assert "a bug stopped the run (ZeroDivisionError: planted)" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_without_the_journal_an_interrupted_run_promises_no_resume(many, tmp_path):
+    out = tmp_path / "preds.csv"
+    process = start_cli("batch", many, "--out", out, "--no-journal")
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".tmp") and p.stat().st_size > 1000 for p in tmp_path.iterdir()):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stderr.strip() == f"interrupted; {out} left as it was"
+    assert list(tmp_path.iterdir()) == []
