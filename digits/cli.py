@@ -332,7 +332,7 @@ def batch(
     from digits.journal import Journal, fingerprint, journal_path
     from digits.output import FORMATS, fields, open_output, output_format
     from digits.reader import reader_for
-    from digits.run import run_batch
+    from digits.run import run_batch, write_manifest
 
     if bool(inputs) == bool(from_list):
         raise typer.BadParameter("give folders and files, or --from-list LIST, one or the other",
@@ -385,12 +385,14 @@ def batch(
         with open_engine(engine, model, cfg, reader, ray_address) as classify:
             if not classify.rejects and cfg.gate and not quiet:
                 say_no_gate(model)
+            header = fingerprint(inputs, from_list, recursive, model, cfg, reader) if out != "-" else {}
             if out != "-" and keep_journal:
-                header = fingerprint(inputs, from_list, recursive, model, cfg, reader)
                 journal = Journal(journal_path(out), header, resume)
             with progress_bar(inputs, recursive, show, from_list) as on_row, open_output(out, fmt, fields(
                     probabilities, reader.columns)) as writer:
                 summary = run_batch(inputs, writer, classify, recursive, on_row, journal, from_list)
+        if out != "-":
+            write_manifest(out, {**header, "model": str(Path(model).absolute())}, fmt, summary)
         if journal is not None:
             journal.remove()
     except DigitsError as exc:

@@ -7,6 +7,7 @@ replayed first, and the engine reads on from the first file not yet done.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +19,7 @@ from digits.errors import DigitsError
 from digits.files import IMAGE_EXTENSIONS, Found, WalkStats
 from digits.journal import Journal
 from digits.lists import read_list
-from digits.output import Writer
+from digits.output import Writer, atomic_file
 from digits.results import LOW_CONFIDENCE, OK, Row
 from digits.walk import find_images
 
@@ -32,6 +33,7 @@ class Summary:
     walk: WalkStats = field(default_factory=WalkStats)
     seconds: float = 0.0
     resumed: int = 0  # rows taken from the journal of an earlier, stopped run
+    started: float = 0.0  # when the run began (time.time())
 
     @property
     def files(self) -> int:
@@ -61,7 +63,7 @@ def run_batch(
     """Classify every image under `inputs` (or named by the list `from_list`), writing one row per file as results
     arrive; raises if none found."""
     start = time.perf_counter()
-    summary = Summary()
+    summary = Summary(started=time.time())
     found = iter(read_list(from_list) if from_list else find_images(inputs, recursive, summary.walk))
 
     def emit(row: Row) -> None:
@@ -90,3 +92,21 @@ def run_batch(
         names = ", ".join(str(p) for p in inputs)
         raise DigitsError(f"no image files found in {names} ({', '.join(sorted(IMAGE_EXTENSIONS))}); check the path")
     return summary
+
+
+def manifest_path(out: Path | str) -> Path:
+    """Where a run's record lives: beside its output, its name plus `.manifest.json`."""
+    out = Path(out)
+    return out.with_name(out.name + ".manifest.json")
+
+
+def write_manifest(out: Path | str, header: dict, fmt: str, summary: Summary) -> Path:
+    """Record beside a finished output what made it: inputs, model and its hash, options, counts, start and end."""
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(t))
+    record = {**header, "output": str(Path(out).absolute()), "format": fmt, "rows": summary.files,
+              "statuses": dict(summary.statuses), "resumed_rows": summary.resumed, "started": stamp(summary.started),
+              "ended": stamp(summary.started + summary.seconds), "seconds": round(summary.seconds, 3)}
+    path = manifest_path(out)
+    with atomic_file(path) as f:
+        f.write(json.dumps(record, indent=1) + "\n")
+    return path

@@ -206,7 +206,8 @@ def test_a_killed_run_leaves_the_earlier_file_and_the_next_run_clears_its_leftov
     assert refused.returncode == 1 and f"{out}.journal holds the rows of a run that stopped" in refused.stderr
     result = run_cli("batch", many, "--out", out, "--resume", "-q")
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["preds.csv"] and out.read_text().startswith("path,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preds.csv", "preds.csv.manifest.json"]
+    assert out.read_text().startswith("path,")
 
 
 def test_the_readme_quick_start_reads_every_bundled_example(tmp_path):

@@ -3,6 +3,7 @@
 Everything here is the real CLI in a subprocess on real scans; the Ray engine's kills are in tests/test_ray.py.
 """
 
+import json
 import random
 import shutil
 import signal
@@ -49,7 +50,12 @@ def test_runs_killed_at_random_points_resume_to_the_same_bytes(many, tmp_path, f
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.read_bytes() == whole.read_bytes()
     assert "rows resumed from the journal" in done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([whole.name, out.name])  # journal gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(  # the journal gone, each run's record beside it
+        [whole.name, out.name, f"{whole.name}.manifest.json", f"{out.name}.manifest.json"])
+    record = json.loads((tmp_path / f"{out.name}.manifest.json").read_text())
+    assert record["rows"] == 1500 and record["resumed_rows"] >= points[-1] and record["format"] == fmt
+    assert record["inputs"] == [str(many)] and len(record["model_sha256"]) == 64
+    assert record["started"] <= record["ended"]
 
 
 def test_a_row_cut_short_by_the_kill_is_read_again(many, tmp_path):
