@@ -55,7 +55,7 @@ def _decode(line: str) -> Row:
                tuple_or_none(digit_confidences))
 
 
-def _differs(written: dict, wanted: dict) -> str:
+def differs(written: dict, wanted: dict) -> str:
     """What changed between two fingerprints, in words ('' when nothing)."""
     if written.get("model_sha256") != wanted["model_sha256"]:
         return "another model"
@@ -99,7 +99,7 @@ class Journal:
             except (ValueError, AttributeError, AssertionError):
                 raise DigitsError(f"{self.path} is not a journal of this digits version; delete it to start over"
                                   ) from None
-        what = _differs(written["run"], header)
+        what = differs(written["run"], header)
         if what:
             raise DigitsError(f"{self.path} was written for {what}; run as it was to resume, or delete it to start "
                               "over")

@@ -143,11 +143,36 @@ class RayWorker:
         self.classifier = Classifier(ray.get(model[0]), cfg.batch_threads, cfg.model_batch, cfg.gate)
         self.cfg, self.reader = cfg, reader
 
+    def rows(self, found: list[Found]) -> list[Row]:
+        """The files' rows, in order: the load-and-read step every engine runs."""
+        loaded = [(f, load(f.path, self.cfg.max_pixels, self.reader, self.cfg.paper_lines)) for f in found]
+        return read_loaded(loaded, self.classifier, self.reader)
+
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         found = [Found(path, name) for path, name in zip(batch["path"].tolist(), batch["name"].tolist(), strict=True)]
-        loaded = [(f, load(f.path, self.cfg.max_pixels, self.reader, self.cfg.paper_lines)) for f in found]
-        rows = read_loaded(loaded, self.classifier, self.reader)
-        return {"row": np.array([pickle.dumps(row) for row in rows], dtype=object)}
+        return {"row": np.array([pickle.dumps(row) for row in self.rows(found)], dtype=object)}
+
+
+def read_with_actors(dataset, worker: type, model: Path, cfg: Config, actors: int, cpus: float, **kwargs):
+    """`dataset` mapped by a pool of `actors` actors of `worker` (RayWorker or a subclass), each `cpus` CPUs, given
+    the model's bytes, `cfg` and `kwargs`; a dead actor restarted and its batch run again RETRIES times at most."""
+    import ray
+    import ray.data
+
+    model_ref = ray.put(Path(model).read_bytes())  # once, for every actor on every node (kept alive by the plan)
+    # ray_remote_args (max_restarts, max_task_retries): deprecated in Ray 2.60, yet still the only way to bound
+    # retries. Set after importing ray, whose own filter for its deprecations would come first otherwise.
+    warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated", DeprecationWarning)
+    return dataset.map_batches(
+        worker,
+        fn_constructor_kwargs={"model": [model_ref], "cfg": cfg, **kwargs},
+        batch_size=cfg.batch,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=cpus,
+        max_restarts=RETRIES,  # Ray Data's default is forever: a file that kills its actor would hang the job
+        max_task_retries=RETRIES,
+    )
 
 
 def ray_rows(found: Iterable[Found], model: Path, cfg: Config, reader: Reader, cluster: Cluster) -> Iterator[Row]:
@@ -171,22 +196,9 @@ def ray_rows(found: Iterable[Found], model: Path, cfg: Config, reader: Reader, c
     if not blocks:
         return
     actors, cpus = pool(cluster.cpus, min(cfg.workers or max(1, int(cluster.cpus)), len(blocks)))
-    model_ref = ray.put(Path(model).read_bytes())  # once, for every actor on every node (kept alive by this frame)
     names = ray.data.from_arrow_refs(blocks)
     del blocks
-    # ray_remote_args (max_restarts, max_task_retries): deprecated in Ray 2.60, yet still the only way to bound
-    # retries. Set after importing ray, whose own filter for its deprecations would come first otherwise.
-    warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated", DeprecationWarning)
-    rows = names.map_batches(
-        RayWorker,
-        fn_constructor_kwargs={"model": [model_ref], "cfg": cfg, "reader": reader},
-        batch_size=cfg.batch,
-        batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=cpus,
-        max_restarts=RETRIES,  # Ray Data's default is forever: a file that kills its actor would hang the job
-        max_task_retries=RETRIES,
-    )
+    rows = read_with_actors(names, RayWorker, model, cfg, actors, cpus, reader=reader)
     try:
         for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
             for row in batch["row"]:

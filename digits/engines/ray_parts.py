@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.config import Config
-from digits.engines.common import load, read_loaded
-from digits.engines.ray_data import RETRIES, Cluster, pool
+from digits.engines.ray_data import Cluster, RayWorker, pool, read_with_actors
 from digits.errors import DigitsError, first_line
 from digits.files import Found, is_uri
 from digits.inference import Classifier
@@ -61,21 +59,18 @@ def _filesystem(out: str):
     return pafs.LocalFileSystem(), str(Path(out).absolute())
 
 
-class PartWorker:
+class PartWorker(RayWorker):
     """A Ray actor: a batch of list entries in, their rows as typed columns out (the output's columns)."""
 
     def __init__(self, model: list, cfg: Config, reader: Reader, base: str, columns: list[str]):
-        import ray
-
-        self.classifier = Classifier(ray.get(model[0]), cfg.batch_threads, cfg.model_batch, cfg.gate)
-        self.cfg, self.reader, self.base, self.columns = cfg, reader, base, columns
+        super().__init__(model, cfg, reader)
+        self.base, self.columns = base, columns
 
     def __call__(self, batch: dict[str, np.ndarray]):
         from digits.output import arrow_table
 
         found = [Found(resolve(entry, self.base), entry) for entry in batch["path"].tolist()]
-        loaded = [(f, load(f.path, self.cfg.max_pixels, self.reader, self.cfg.paper_lines)) for f in found]
-        return arrow_table(read_loaded(loaded, self.classifier, self.reader), self.columns)
+        return arrow_table(self.rows(found), self.columns)
 
 
 def _read_list(source: str):
@@ -100,7 +95,7 @@ def _state(fs, root: str, header: dict, resume: bool) -> bool:
     """Whether a stopped run is resumed here; refuses a folder holding anything else."""
     import pyarrow.fs as pafs
 
-    from digits.journal import _differs
+    from digits.journal import differs
 
     listed = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
     if not listed:
@@ -114,7 +109,7 @@ def _state(fs, root: str, header: dict, resume: bool) -> bool:
                           "or empty it to start over")
     with fs.open_input_stream(f"{root}/{RUN}") as f:
         written = json.loads(f.read())
-    what = _differs(written, header)
+    what = differs(written, header)
     if what:
         raise DigitsError(f"{root} was written for {what}; run as it was to resume, or empty it to start over")
     return True
@@ -184,15 +179,8 @@ def ray_parts(source: str, out: str, fmt: str, columns: list[str], model: Path, 
     # resuming, Ray Data filters the inputs already written with an actor that claims one CPU: leave it one, and
     # the reading and writing tasks their share, or the job waits forever for a CPU (ray-project/ray#44687)
     actors, cpus = pool(cluster.cpus - resumed, cfg.workers or max(1, int(cluster.cpus)))
-    model_ref = ray.put(Path(model).read_bytes())
-    warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated", DeprecationWarning)
-    rows = _read_list(source).map_batches(
-        PartWorker,
-        fn_constructor_kwargs={"model": [model_ref], "cfg": cfg, "reader": reader, "base": list_base(source),
-                               "columns": columns},
-        batch_size=cfg.batch, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=cpus, max_restarts=RETRIES, max_task_retries=RETRIES,
-    )
+    rows = read_with_actors(_read_list(source), PartWorker, model, cfg, actors, cpus, reader=reader,
+                            base=list_base(source), columns=columns)
     write = {"parquet": rows.write_parquet, "csv": rows.write_csv, "jsonl": rows.write_json}[fmt]
     try:
         write(target, min_rows_per_file=cfg.part_rows, ray_remote_args={"num_cpus": TASK_CPUS})
