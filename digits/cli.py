@@ -50,6 +50,15 @@ def say_no_gate(model: Path) -> None:
               "every image is read as a digit; `digits export --gate` adds one", highlight=False, soft_wrap=True)
 
 
+def bug(exc: Exception, kept: str) -> typer.Exit:
+    """A bug stopped a batch run: one line on stderr (what was raised, what was kept), exit code 4."""
+    from digits.errors import EXIT_BUG
+
+    err.print(f"[red]error:[/red] a bug stopped the run ({type(exc).__name__}: {escape(str(exc))}){kept}; please "
+              "report it", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_BUG)
+
+
 def fail(exc: DigitsError) -> typer.Exit:
     """One line on stderr, the error's exit code, no traceback."""
     err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)  # one line, however long
@@ -328,7 +337,7 @@ def batch(
     """
     from digits.engines import ENGINES, open_engine
     from digits.engines.ray_parts import is_folder, run_parts
-    from digits.errors import EXIT_BUG, EXIT_PARTIAL
+    from digits.errors import EXIT_PARTIAL
     from digits.journal import Journal, fingerprint, journal_path
     from digits.output import FORMATS, fields, open_output, output_format
     from digits.reader import reader_for
@@ -371,11 +380,8 @@ def batch(
             err.print(f"[yellow]interrupted[/yellow]; the parts so far stay in {out}: add --resume to finish",
                       highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
-        except Exception as exc:  # a bug: said in one line, the parts so far kept for --resume
-            err.print(f"[red]error:[/red] a bug stopped the run ({type(exc).__name__}: {escape(str(exc))}); the parts "
-                      f"so far stay in {out}: --resume finishes the run; please report it", highlight=False,
-                      soft_wrap=True)
-            raise typer.Exit(EXIT_BUG) from None
+        except Exception as exc:
+            raise bug(exc, f"; the parts so far stay in {out}: --resume finishes the run") from None
         if not quiet:
             err.print(parts_table(done, out))
         raise typer.Exit(EXIT_PARTIAL if done.statuses.get("error") else 0)
@@ -404,11 +410,9 @@ def batch(
         kept += ", the rows so far kept: add --resume to finish" if journal is not None else ""
         err.print(f"[yellow]interrupted[/yellow]{kept}", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
-    except Exception as exc:  # a bug: said in one line, the rows so far kept for --resume
-        kept = "" if journal is None else f"; the rows so far are in {journal.path}: --resume finishes the run"
-        err.print(f"[red]error:[/red] a bug stopped the run ({type(exc).__name__}: {escape(str(exc))}){kept}; "
-                  "please report it", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BUG) from None
+    except Exception as exc:
+        raise bug(exc, "" if journal is None else f"; the rows so far are in {journal.path}: --resume finishes the run"
+                  ) from None
     if not quiet:
         err.print(summary_table(summary, out))
     if summary.statuses.get("error"):
@@ -447,18 +451,24 @@ def progress_bar(inputs: list[str], recursive: bool, show: bool, from_list: str 
     return bar()
 
 
-def parts_table(parts, out: str):
-    """Counts per status, and the part files and their manifest."""
+def status_table(title: str, statuses):
+    """A two-column table opening with the count of each status; the caller adds its own sections."""
     from rich.table import Table
 
     from digits.results import STATUSES
 
-    table = Table(title=f"{parts.files:,} images -> {parts.parts:,} part files in {out}", show_header=False)
+    table = Table(title=title, show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     for status in STATUSES:
-        table.add_row(status, f"{parts.statuses.get(status, 0):,}")
+        table.add_row(status, f"{statuses.get(status, 0):,}")
     table.add_section()
+    return table
+
+
+def parts_table(parts, out: str):
+    """Counts per status, and the part files and their manifest."""
+    table = status_table(f"{parts.files:,} images -> {parts.parts:,} part files in {out}", parts.statuses)
     table.add_row("manifest", "_manifest.json (parts, rows, SHA-256)")
     if parts.resumed:
         table.add_row("resumed", "yes: the parts of the stopped run kept")
@@ -467,16 +477,7 @@ def parts_table(parts, out: str):
 
 def summary_table(summary, out: str):
     """Counts per status and per digit, skipped files, time and speed."""
-    from rich.table import Table
-
-    from digits.results import STATUSES
-
-    table = Table(title=f"{summary.files:,} images -> {'stdout' if out == '-' else out}", show_header=False)
-    table.add_column(justify="left")
-    table.add_column(justify="right")
-    for status in STATUSES:
-        table.add_row(status, f"{summary.statuses.get(status, 0):,}")
-    table.add_section()
+    table = status_table(f"{summary.files:,} images -> {'stdout' if out == '-' else out}", summary.statuses)
     for digit in range(10):
         table.add_row(f"read as {digit}", f"{summary.digits.get(digit, 0):,}")
     table.add_section()
