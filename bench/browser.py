@@ -91,6 +91,33 @@ def running_app(*args: str, script: str = "app_gradio.py", timeout: float = 120)
         app.stop()
 
 
+@contextmanager
+def running_review(preds: Path, *args: str, timeout: float = 120) -> Iterator[tuple[str, App]]:
+    """Start `python cli.py review PREDS --port FREE ARGS...`; yield (its URL, the App) once it serves."""
+    port = free_port()
+    app = App([sys.executable, "cli.py", "review", str(preds), "--port", str(port), *args], "review: http://", timeout)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        app.stop()
+
+
+def shown_row(page) -> str:
+    """The review page's position line ("Row 3 of 12 · ..."), once a row is on screen."""
+    page.wait_for_selector("#progress strong")
+    return page.locator("#progress").inner_text()
+
+
+def press(page, *keys: str) -> int:
+    """Press keys one at a time, as a person types them (a key name such as "Enter", or one character); returns how
+    many keystrokes that was, and waits until the page has moved on from the row it showed."""
+    before = page.locator("#progress").inner_text()
+    for key in keys:
+        page.keyboard.press(key)
+    page.wait_for_function("before => document.querySelector('#progress').innerText !== before", arg=before)
+    return len(keys)
+
+
 def chromium(playwrights: str) -> str | None:
     """DIGITS_CHROMIUM, else Playwright's own build when installed (None), else the system's (Debian's)."""
     if os.environ.get("DIGITS_CHROMIUM"):
@@ -101,10 +128,10 @@ def chromium(playwrights: str) -> str | None:
 
 
 @contextmanager
-def chromium_page(url: str, width: int = 1200, height: int = 900, phone: bool = False
+def chromium_page(url: str, width: int = 1200, height: int = 900, phone: bool = False, wait_until: str = "networkidle"
                   ) -> Iterator[tuple[object, list[str]]]:
     """A Playwright page of Chromium opened at `url` (a 390x844 touch phone if `phone`); yields (page, every URL
-    the page requested)."""
+    the page requested). `wait_until="load"` for a page whose updates stream from its first moment (the review)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -113,7 +140,7 @@ def chromium_page(url: str, width: int = 1200, height: int = 900, phone: bool = 
             page = browser.new_page(**PHONE) if phone else browser.new_page(viewport={"width": width, "height": height})
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
-            page.goto(url, wait_until="networkidle")
+            page.goto(url, wait_until=wait_until)
             yield page, requests
         finally:
             browser.close()

@@ -1,4 +1,4 @@
-"""digits command line: batch, predict, info, app, train, export, evaluate, data fetch.
+"""digits command line: batch, review, predict, info, app, train, export, evaluate, data fetch.
 
 Thin by design: each command parses, calls one library function, renders with rich.
 Exit codes: 0 ok; 1 fatal (no model, bad data folder...); 2 usage; 3 some images could not be read;
@@ -17,9 +17,11 @@ from rich.markup import escape
 
 from digits.config import DEFAULT_MODEL, GATE, MEMBERS, TRAIN_DIR, Config, TrainPaths
 from digits.errors import DigitsError
+from digits.review_cli import review
 from digits.serve import serve
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Handwritten digit recognition: CLI.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
+                  help="Handwritten digit recognition: CLI.")
 out = Console()  # data (tables, JSON) on stdout
 err = Console(stderr=True)  # progress and messages on stderr
 DEFAULTS = Config()
@@ -554,3 +556,4 @@ def info(model: ModelPath = DEFAULT_MODEL) -> None:
 
 
 app.command("app")(serve)  # the same command as `python app_gradio.py`
+app.command("review")(review)  # digits/review_cli.py: the review page and --apply

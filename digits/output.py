@@ -154,7 +154,8 @@ def open_output(out: str, fmt: str, columns: Sequence[str]) -> Iterator[Writer]:
         writer.close()
 
 
-def _raise_interrupt(signum, frame):
+def raise_interrupt(signum, frame) -> None:
+    """A signal handler that stops the main thread as Ctrl-C does (for SIGTERM: clean up, then exit)."""
     raise KeyboardInterrupt
 
 
@@ -169,7 +170,7 @@ def atomic_file(target: Path, binary: bool = False) -> Iterator[IO]:
     except OSError as exc:
         raise DigitsError(f"cannot write {target}: {exc.strerror}; choose another --out") from None
     in_main_thread = threading.current_thread() is threading.main_thread()  # signals can only be set there
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
+    previous = signal.signal(signal.SIGTERM, raise_interrupt) if in_main_thread else None
     try:
         yield stream
         stream.flush()

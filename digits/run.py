@@ -8,6 +8,7 @@ replayed first, and the engine reads on from the first file not yet done.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -100,10 +101,24 @@ def manifest_path(out: Path | str) -> Path:
     return out.with_name(out.name + ".manifest.json")
 
 
+def read_manifest(out: Path | str) -> dict | None:
+    """The record of the run that wrote `out`; None when there is none, DigitsError when it is damaged."""
+    path = manifest_path(out)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise DigitsError(f"{path} cannot be read ({exc}); move it away, or give what it would say") from None
+    if not isinstance(record, dict) or not isinstance(record.get("inputs"), list):
+        raise DigitsError(f"{path} is not the record of a `digits batch` run; move it away")
+    return record
+
+
 def write_manifest(out: Path | str, header: dict, fmt: str, summary: Summary) -> Path:
     """Record beside a finished output what made it: inputs, model and its hash, options, counts, start and end."""
     stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(t))
-    record = {**header, "output": str(Path(out).absolute()), "format": fmt, "rows": summary.files,
+    record = {**header, "cwd": os.getcwd(), "output": str(Path(out).absolute()), "format": fmt, "rows": summary.files,
               "statuses": dict(summary.statuses), "resumed_rows": summary.resumed, "started": stamp(summary.started),
               "ended": stamp(summary.started + summary.seconds), "seconds": round(summary.seconds, 3)}
     path = manifest_path(out)

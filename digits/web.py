@@ -28,11 +28,11 @@ from digits.engines.common import load  # noqa: E402
 from digits.engines.local import classify_files  # noqa: E402
 from digits.files import IMAGE_EXTENSIONS, Found  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
-from digits.numbers import read_numbers  # noqa: E402
+from digits.numbers import NumberReading, read_numbers  # noqa: E402
 from digits.output import COLUMNS, CsvWriter, flat  # noqa: E402
 from digits.reader import Reader, reader_for  # noqa: E402
 from digits.results import LOW_CONFIDENCE, NOT_DIGIT, error_row, status_of  # noqa: E402
-from digits.segment import segment  # noqa: E402
+from digits.segment import Slot, segment  # noqa: E402
 
 EMPTY_SKETCH = {"background": None, "layers": [], "composite": None}  # clears the sketchpad every time, not once
 PROMPT = "Draw a digit (0-9) in the box, or upload an image."
@@ -156,18 +156,39 @@ def read_number(image: np.ndarray | None, classifier: Classifier, cfg: Config) -
     """A sketched (H, W, 4) uint8 RGBA number -> the number, each digit's 28x28 with caption, a message."""
     if image is None:
         return "", [], NUMBER_PROMPT
-    reading = read_numbers([segment(image)], classifier)[0]
+    return number_shown(segment(image), classifier, cfg)
+
+
+def read_number_upload(path: str | None, classifier: Classifier, cfg: Config) -> NumberShown:
+    """An uploaded photo or scan of a number -> what the Number tab shows; a bad file gets its own message."""
+    if not path:
+        return "", [], NUMBER_PROMPT
+    slots, note, error = load(Path(path), cfg.page_max_pixels, reader_for(cfg, numbers=True), cfg.paper_lines)
+    if slots is None:
+        return "", [], f"Cannot read {Path(path).name}: {error}."
+    return number_shown(slots, classifier, cfg, note)
+
+
+def number_shown(slots: list[Slot], classifier: Classifier, cfg: Config, note: str = "") -> NumberShown:
+    """A number cut into slots (digits/segment.py) -> the number read, each digit's 28x28 with caption, a message."""
+    reading = read_numbers([slots], classifier)[0]
     if reading.blank:
         return "", [], "No ink found. " + NUMBER_PROMPT
     if not reading.digits:
         return "", [], f"That doesn't look like a number ({reading.not_digit:.0%} sure). " + NUMBER_PROMPT
-    crops = [(enlarged(d.seen.image), f"{d.digit} ({d.confidence:.0%})") for d in reading.digits]
     message = f"Reads **{reading.text}** ({reading.confidence:.0%} sure: the product of its digits' confidences)."
     if reading.confidence < cfg.number_min_confidence:
         message += " Not sure: check the digits below; write them larger, with clear gaps."
     if reading.note:
         message += f" It {reading.note.replace('left out', 'leaves out', 1)}."
-    return reading.text, crops, message
+    if note:
+        message += f" Note: {note}."
+    return reading.text, digit_crops(reading), message
+
+
+def digit_crops(reading: NumberReading) -> list[tuple[np.ndarray, str]]:
+    """Each digit of a number as the model saw it, enlarged, captioned with the digit and its confidence."""
+    return [(enlarged(d.seen.image), f"{d.digit} ({d.confidence:.0%})") for d in reading.digits]
 
 
 def number_json(path: str | None, classifier: Classifier, cfg: Config) -> dict:
@@ -298,10 +319,14 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
                                  interactive=False, elem_id="table")
             csv = gr.File(label="Predictions as CSV", visible=False, interactive=False, elem_id="csv")
         with gr.Tab("Number", elem_id="number-mode"):
-            number_sketch = gr.Sketchpad(**pad(WIDE), label="Write a number", elem_id="number-sketch")
-            with gr.Row(elem_classes="pad-buttons number"):
-                number_undo = gr.Button("Undo", elem_id="number-undo", min_width=80)
-                number_clear = gr.Button("Clear", elem_id="number-clear", min_width=80)
+            with gr.Tab("Draw", elem_id="number-draw-tab"):
+                number_sketch = gr.Sketchpad(**pad(WIDE), label="Write a number", elem_id="number-sketch")
+                with gr.Row(elem_classes="pad-buttons number"):
+                    number_undo = gr.Button("Undo", elem_id="number-undo", min_width=80)
+                    number_clear = gr.Button("Clear", elem_id="number-clear", min_width=80)
+            with gr.Tab("Upload", elem_id="number-upload-tab"):
+                number_upload = gr.File(label="A photo or scan of a number", file_types=extensions, type="filepath",
+                                        elem_id="number-upload")
             with gr.Row():
                 number_text = gr.Textbox(label="The number read", interactive=False, elem_id="number", scale=1)
                 number_message = gr.Markdown(NUMBER_PROMPT, elem_id="number-message")
@@ -325,6 +350,8 @@ def build_page(classifier: Classifier, cfg: Config = Config()) -> gr.Blocks:
         number_clear.click(lambda: (EMPTY_SKETCH, "", [], NUMBER_PROMPT), None, [number_sketch, *number_shows],
                            api_visibility="private", show_progress="hidden")
         number_undo.click(None, js=UNDO.format(pad="number-sketch"))
+        number_upload.change(lambda path: read_number_upload(path, classifier, cfg), number_upload, number_shows,
+                             api_visibility="private", show_progress="hidden")
         number_file = gr.File(visible=False, type="filepath")  # the API's input; the page draws instead
         gr.Button(visible=False).click(lambda path: number_json(path, classifier, cfg), number_file,
                                        gr.JSON(visible=False), api_name="predict_number")
@@ -340,8 +367,11 @@ class Served:
     share_error: str  # why no public link was made, when one was asked for; empty otherwise
 
 
-def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: str = "10mb") -> Served:
-    """Start serving in the background (the caller blocks); a failed share link is reported, not raised."""
+def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: str = "10mb", css: str = SIZES,
+           css_path: Path = ASSETS / "page.css", js_path: Path = ASSETS / "page.js") -> Served:
+    """Start serving in the background (the caller blocks); a failed share link is reported, not raised.
+
+    `css`, `css_path`, `js_path`: the page's own style and script (the review page has its own)."""
     page.queue(default_concurrency_limit=16)  # the handler takes milliseconds: do not serialise users behind one
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])  # system fonts: no request to Google Fonts
@@ -350,7 +380,7 @@ def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: st
         _, local_url, share_url = page.launch(
             server_name=host, server_port=port, share=share, prevent_thread_lock=True, quiet=True,
             show_error=False, max_file_size=max_file_size, ssr_mode=False, theme=theme, footer_links=["api"],
-            css_paths=[ASSETS / "page.css"], css=SIZES, js=(ASSETS / "page.js").read_text(encoding="utf-8"),
+            css_paths=[css_path], css=css, js=js_path.read_text(encoding="utf-8"),
         )
     error = ""
     if share and not share_url:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from digits.errors import ImageError
 from digits.files import Found, is_uri
-from digits.images import open_image
+from digits.images import Opened, open_image
 from digits.inference import Classifier
 from digits.reader import Prepared, Reader
 from digits.remote import read_uri
@@ -22,18 +22,26 @@ from digits.results import Row, error_row
 Loaded = tuple[Prepared | None, str, str]  # (what the model sees, note, error message)
 
 
+def open_source(source: Path | str, max_pixels: int) -> Opened:
+    """Open one file or URI, fully decoded; ImageError names what is wrong with it (every decoder failure too)."""
+    try:
+        if is_uri(source):
+            source = read_uri(source, max_bytes=4 * max_pixels + 1_000_000)  # an uncompressed RGBA image, and headers
+        return open_image(source, max_pixels)  # decodes in full: later steps meet no lazy decoding errors
+    except ImageError:
+        raise
+    except (OSError, ValueError, MemoryError) as exc:  # decoders fail in odd ways on hostile files
+        raise ImageError(f"cannot decode image: {type(exc).__name__}: {exc}") from None
+
+
 def load(source: Path | str, max_pixels: int, reader: Reader, paper_lines: bool = False) -> Loaded:
     """Open one file or URI and prepare it (`reader.prepare`); a file that cannot be opened gives its message.
 
     `paper_lines`: clear the lines of ruled paper and form boxes first (Config.paper_lines)."""
     try:
-        if is_uri(source):
-            source = read_uri(source, max_bytes=4 * max_pixels + 1_000_000)  # an uncompressed RGBA image, and headers
-        opened = open_image(source, max_pixels)  # decodes in full: later steps meet no lazy decoding errors
+        opened = open_source(source, max_pixels)
     except ImageError as exc:
         return None, "", str(exc)
-    except (OSError, ValueError, MemoryError) as exc:  # decoders fail in odd ways on hostile files
-        return None, "", f"cannot decode image: {type(exc).__name__}: {exc}"
     with opened.image as image:
         return reader.prepare(image, paper_lines), opened.note, ""
 
