@@ -102,19 +102,22 @@ def running_review(preds: Path, *args: str, timeout: float = 120) -> Iterator[tu
         app.stop()
 
 
+PROSE = "#progress [data-testid=markdown]"  # the position line (Gradio's hidden progress overlay sits beside it)
+
+
 def shown_row(page) -> str:
     """The review page's position line ("Row 3 of 12 · ..."), once a row is on screen."""
-    page.wait_for_selector("#progress strong")
-    return page.locator("#progress").inner_text()
+    page.wait_for_selector(f"{PROSE} strong")
+    return page.locator(PROSE).inner_text()
 
 
 def press(page, *keys: str) -> int:
     """Press keys one at a time, as a person types them (a key name such as "Enter", or one character); returns how
     many keystrokes that was, and waits until the page has moved on from the row it showed."""
-    before = page.locator("#progress").inner_text()
+    before = page.locator(PROSE).inner_text()
     for key in keys:
         page.keyboard.press(key)
-    page.wait_for_function("before => document.querySelector('#progress').innerText !== before", arg=before)
+    page.wait_for_function(f"before => document.querySelector('{PROSE}').innerText !== before", arg=before)
     return len(keys)
 
 

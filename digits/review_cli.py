@@ -154,7 +154,8 @@ def _serve(session, host: str, port: int, open_browser: bool) -> None:
     batch, journal, out = session.batch, session.journal, session.out
     page = build_review_page(session)
     try:
-        served = launch(page, host, port, False, css="", css_path=ASSETS / "review.css", js_path=ASSETS / "review.js")
+        served = launch(page, host, port, False, css="", css_path=ASSETS / "review.css", js_path=ASSETS / "review.js",
+                        api=False)
     except OSError as exc:
         _say(f"[red]error:[/red] cannot serve on {host}:{port}: {escape(str(exc))}; pass another --port")
         raise typer.Exit(1) from None

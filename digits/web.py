@@ -368,10 +368,11 @@ class Served:
 
 
 def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: str = "10mb", css: str = SIZES,
-           css_path: Path = ASSETS / "page.css", js_path: Path = ASSETS / "page.js") -> Served:
+           css_path: Path = ASSETS / "page.css", js_path: Path = ASSETS / "page.js", api: bool = True) -> Served:
     """Start serving in the background (the caller blocks); a failed share link is reported, not raised.
 
-    `css`, `css_path`, `js_path`: the page's own style and script (the review page has its own)."""
+    `css`, `css_path`, `js_path`: the page's own style and script; `api`: link its API in the footer (the review
+    page has its own style and script, and no API)."""
     page.queue(default_concurrency_limit=16)  # the handler takes milliseconds: do not serialise users behind one
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])  # system fonts: no request to Google Fonts
@@ -379,8 +380,8 @@ def launch(page: gr.Blocks, host: str, port: int, share: bool, max_file_size: st
     with contextlib.redirect_stdout(said):  # Gradio prints its share-link failure; we say it in one line instead
         _, local_url, share_url = page.launch(
             server_name=host, server_port=port, share=share, prevent_thread_lock=True, quiet=True,
-            show_error=False, max_file_size=max_file_size, ssr_mode=False, theme=theme, footer_links=["api"],
-            css_paths=[css_path], css=css, js=js_path.read_text(encoding="utf-8"),
+            show_error=False, max_file_size=max_file_size, ssr_mode=False, theme=theme,
+            footer_links=["api"] if api else [], css_paths=[css_path], css=css, js=js_path.read_text(encoding="utf-8"),
         )
     error = ""
     if share and not share_url:

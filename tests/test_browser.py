@@ -101,6 +101,25 @@ def test_number_pad_draws_at_once_and_undo_and_clear_update_the_number(page_url)
     assert_only_loopback(requests, page_url)
 
 
+def test_the_number_tab_reads_an_uploaded_photo_of_a_number(page_url, mnist_test, tmp_path):
+    from conftest import number_with_marks
+
+    photo = tmp_path / "meter.jpg"
+    number_with_marks(mnist_test, "3084", {}, seed=5).convert("RGB").save(photo, quality=90)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG cut short")
+    with chromium_page(page_url) as (page, requests):
+        page.get_by_role("tab", name="Number").click()
+        page.locator("#number-mode").get_by_role("tab", name="Upload").click()
+        page.locator("#number-upload input[type=file]").set_input_files(str(photo))
+        assert wait_for_reading(page, "3084", "number") == "3084"
+        assert page.locator("#number-digits img").count() == 4
+        page.locator("#number-upload button[aria-label='Clear']").click()
+        page.locator("#number-upload input[type=file]").set_input_files(str(tmp_path / "broken.png"))
+        page.wait_for_function("() => document.querySelector('#number-message').innerText.includes('Cannot read')")
+        assert wait_for_reading(page, "", "number") == ""
+    assert_only_loopback(requests, page_url)
+
+
 def test_a_phone_draws_with_a_finger_and_sees_the_reading_without_scrolling(page_url):
     width, height = PHONE["viewport"]["width"], PHONE["viewport"]["height"]
     with chromium_page(page_url, phone=True) as (page, requests):
