@@ -18,6 +18,7 @@ import math
 import os
 import random
 import statistics
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -176,6 +177,7 @@ class Journal:
         if not written:
             self._append(header)
         self.times: list[float] = []
+        self.lock = threading.Lock()
 
     def _append(self, entry: dict) -> None:
         self.file.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -184,9 +186,11 @@ class Journal:
 
     def decide(self, item: Item, answer: str) -> None:
         """Record a decision on disk before anything else happens: an answer's digits, or NOT_A_DIGIT."""
-        self._append({"row": item.index, "path": item.values["path"], "answer": answer, "t": round(time.time(), 3)})
-        self.decisions[item.index] = answer
-        self.times.append(time.monotonic())
+        with self.lock:  # the page answers each browser tab in a thread of its own
+            self._append({"row": item.index, "path": item.values["path"], "answer": answer,
+                          "t": round(time.time(), 3)})
+            self.decisions[item.index] = answer
+            self.times.append(time.monotonic())
 
     def seconds_per_row(self) -> float | None:
         """The person's pace in this session: the median gap between their last 20 decisions, pauses left out."""

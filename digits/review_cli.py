@@ -101,6 +101,8 @@ def review(
     out = out or preds.with_name(preds.stem + ".reviewed.csv")
     if out.resolve() == preds.resolve():
         raise typer.BadParameter("the batch CSV is never changed; choose another file", param_hint="--out")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"no folder {out.parent} to write it in", param_hint="--out")
     try:
         batch, header, decisions = read_review(preds, statuses, sample_ok, seed)
         if apply:

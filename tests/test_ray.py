@@ -217,6 +217,25 @@ def test_s3_uris_give_the_rows_of_a_local_folder_on_both_engines(cluster, folder
     assert missing.returncode == 3 and missing.stdout.count("file not found") == 2, missing.stdout
 
 
+def test_a_review_fetches_rows_read_from_s3_through_the_remote_reader(s3, tmp_path, monkeypatch):
+    """`digits review` of a run over s3://: its images come from the bucket the run read, and nowhere else."""
+    from digits.errors import ImageError
+    from digits.review_images import images_for
+
+    preds = tmp_path / "preds.csv"
+    assert run_cli("batch", "s3://scans/odd/", "--out", preds, env=s3).returncode == 3  # odd/deeper/text.png
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.setenv(key, s3[key])
+    images = images_for(preds, None)
+    assert images.roots == ("s3://scans/odd/",)
+    assert images.open("with space.png", 10**6).image.size == (130, 120)
+    with pytest.raises(ImageError, match="not an image"):
+        images.open("deeper/text.png", 10**6)
+    for name in ("../odd2/a.png", "s3://scans/other.png"):
+        with pytest.raises(ImageError, match="refused"):
+            images.open(name, 10**6)
+
+
 def test_a_killed_ray_run_resumes_to_the_bytes_of_the_local_engine(cluster, many, tmp_path):
     from test_resume import kill_at
 

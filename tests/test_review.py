@@ -72,6 +72,7 @@ def test_csvs_that_are_not_a_batch_output_are_refused_in_one_line(batch_run, tmp
     one_line_error(run_cli("review", tmp_path / "missing.csv"), 1, "cannot read")
     assert run_cli("review", preds, "--only", "ok,maybe").returncode == 2
     assert run_cli("review", preds, "--out", preds).returncode == 2  # the batch CSV is never written over
+    assert run_cli("review", preds, "--out", tmp_path / "nowhere" / "r.csv").returncode == 2
 
     reviewed = copy_of(preds, tmp_path)
     journal_of = Path(str(reviewed) + ".review")
@@ -187,3 +188,13 @@ def test_images_without_a_record_need_the_folder(batch_run, tmp_path):
     shutil.copy(batch_run[0], preds)
     one_line_error(run_cli("review", preds, "--port", "1"), 1, "give --images FOLDER")
     one_line_error(run_cli("review", preds, "--images", tmp_path / "nowhere", "--port", "1"), 1, "no such folder")
+
+
+def test_a_port_in_use_is_said_in_one_line(batch_run, tmp_path):
+    import socket
+
+    preds = copy_of(batch_run[0], tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        one_line_error(run_cli("review", preds, "--port", taken.getsockname()[1]), 1, "pass another --port")

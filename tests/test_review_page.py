@@ -114,8 +114,9 @@ def test_the_page_shows_no_file_outside_the_images_folder(mnist_test, tmp_path):
     rows = rows_of(preds)
     link = next(i for i, row in enumerate(rows) if row["path"] == "000_link.png")
     rows[link + 1]["path"], rows[link + 2]["path"] = "../../secret.png", str(secret)
+    rows[link + 3]["path"] = "gone.png"  # a file that is not there: the row says so, and can still be answered
     for i, row in enumerate(rows):
-        row["status"] = "low_confidence" if link <= i <= link + 2 else "ok"
+        row["status"] = "low_confidence" if link <= i <= link + 3 else "ok"
     with open(preds, "w", newline="") as f:  # a tampered CSV: still batch's columns
         writer = csv.DictWriter(f, list(rows[0]))
         writer.writeheader()
@@ -127,6 +128,8 @@ def test_the_page_shows_no_file_outside_the_images_folder(mnist_test, tmp_path):
             page.wait_for_function("() => document.querySelector('#about').innerText.includes('refused')")
             assert page.locator("#scan img").count() == 0
             press(page, "ArrowDown")
+        page.wait_for_function("() => document.querySelector('#about').innerText.includes('file not found')")
+        press(page, "5", "Enter")
         assert not [u for u in requests if "secret" in u]
         for path in (secret, ROOT / "README.md"):  # Gradio's file route serves neither
             try:
@@ -134,3 +137,6 @@ def test_the_page_shows_no_file_outside_the_images_folder(mnist_test, tmp_path):
             except urllib.error.HTTPError as exc:
                 status = exc.code
             assert status in (403, 404), path
+        app.stop()
+    gone = next(r for r in rows_of(preds.with_name("preds.reviewed.csv")) if r["path"] == "gone.png")
+    assert (gone["prediction"], gone["status"]) == ("5", "reviewed")
