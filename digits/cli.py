@@ -533,10 +533,9 @@ def data_fetch(
 @app.command()
 def info(model: ModelPath = DEFAULT_MODEL) -> None:
     """The model's metadata (accuracy, training data, versions, contract) and SHA-256."""
-    import hashlib
-
     from rich.table import Table
 
+    from digits.files import sha256
     from digits.inference import Classifier
 
     try:
@@ -546,7 +545,7 @@ def info(model: ModelPath = DEFAULT_MODEL) -> None:
     table = Table(title=str(model))
     table.add_column("key")
     table.add_column("value", overflow="fold")  # hashes in full, never cut
-    table.add_row("sha256", hashlib.sha256(Path(model).read_bytes()).hexdigest())
+    table.add_row("sha256", sha256(model))
     table.add_row("size", f"{Path(model).stat().st_size:,} bytes")
     table.add_row("outputs", ", ".join(classifier.outputs))
     table.add_row("says not a digit", "yes" if classifier.rejects else "no (exported before the gate)")

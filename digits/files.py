@@ -6,6 +6,7 @@ listing (remote.py) and the engines all use it without importing one another.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -40,3 +41,12 @@ def is_uri(name: object) -> bool:
 def is_image_name(name: str) -> bool:
     """True for the image extensions we read, in any case."""
     return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def sha256(path: Path | str) -> str:
+    """A file's SHA-256, read a megabyte at a time: what ties a run or a review to its model and its CSV."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

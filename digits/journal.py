@@ -9,7 +9,6 @@ the beginning of the output: resuming replays it and reads on from the next file
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from digits.config import Config
 from digits.errors import DigitsError
+from digits.files import sha256
 from digits.reader import Reader
 from digits.results import Row
 
@@ -40,7 +40,7 @@ def fingerprint(inputs: list[str], from_list: str | None, recursive: bool, model
     options = {"reader": type(reader).__name__, "paper_lines": cfg.paper_lines, "max_pixels": cfg.max_pixels,
                "thresholds": [reader.min_confidence, cfg.not_digit_threshold], "from_list": bool(from_list)}
     return {"inputs": [local(str(i)) for i in ([from_list] if from_list else inputs)], "recursive": recursive,
-            "model_sha256": hashlib.sha256(Path(model).read_bytes()).hexdigest(), "options": options}
+            "model_sha256": sha256(model), "options": options}
 
 
 def _encode(row: Row) -> str:

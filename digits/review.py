@@ -1,31 +1,23 @@
-"""A person reviews the rows of a batch CSV the model was unsure of (`digits review`): the queue, the decisions, the
-reviewed CSV and the audit of the rows nobody would have looked at.
+"""A person reviews the rows of a batch CSV the model was unsure of (`digits review`): the queue, the tally and the
+audit of the rows nobody would have looked at, the reviewed CSV.
 
-The batch CSV is never changed. Each decision is appended to a journal beside it (`PREDS.csv.review`: a header
-line, then one JSON object per decision, flushed and synced to disk at once), so a closed tab or a killed
-server loses nothing; the last decision on a row wins. The journal is locked while a review is open: a second
-review of the same CSV is refused. The reviewed CSV is made from the batch CSV and the journal, atomically.
+The batch CSV is never changed: it is streamed (only the rows to review are held), the decisions are kept in
+its journal (digits/decisions.py), and the reviewed CSV is made from the two, atomically.
 """
 
 from __future__ import annotations
 
 import csv
-import fcntl
-import hashlib
-import itertools
-import json
 import math
-import os
 import random
-import statistics
-import threading
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from digits.decisions import VERSION, journal_path, read_decisions
 from digits.errors import DigitsError
+from digits.files import sha256
 from digits.output import COLUMNS, atomic_file
 from digits.results import NOT_DIGIT, OK, STATUSES
 
@@ -33,8 +25,6 @@ NOT_A_DIGIT = "x"  # what the person types (and the journal keeps) for "this is 
 REVIEWED, PERSON = "reviewed", "person"  # the reviewed CSV's status and reviewed_by of a row a person decided
 ADDED = ["model_prediction", "reviewed_by"]  # the columns the reviewed CSV adds to the batch's
 FLAGGED = tuple(s for s in STATUSES if s != OK)  # what is reviewed unless --only says otherwise
-BREAK_SECONDS = 120.0  # a longer gap between two decisions is a pause, not the person's pace
-VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -56,11 +46,6 @@ class Batch:
     statuses: Counter
     queue: list[Item]
     numbers: bool  # written by `batch --numbers`: predictions are numbers, with digit_confidences
-
-
-def journal_path(csv_path: Path) -> Path:
-    """Where the decisions on a batch CSV are kept: beside it, its name plus `.review`."""
-    return csv_path.with_name(csv_path.name + ".review")
 
 
 def _rows(path: Path):
@@ -116,89 +101,6 @@ def read_batch(path: Path, only: Sequence[str] = FLAGGED, sample_ok: int = 0, se
         raise DigitsError(f"{path} has a header and no rows: nothing to review")
     queue = sorted(queue + sample, key=lambda item: item.index)
     return Batch(Path(path), columns, total, statuses, queue, "digit_confidences" in columns)
-
-
-def sha256(path: Path) -> str:
-    """A file's SHA-256, read a megabyte at a time: what ties a journal to its CSV, and a run to its model."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def read_decisions(csv_path: Path) -> tuple[dict, dict[int, str]]:
-    """A journal's header and its decisions (row index -> answer, the last one for each row); ({}, {}) when none.
-
-    A line cut short by a kill is the last one, and is dropped."""
-    path = journal_path(csv_path)
-    if not path.exists():
-        return {}, {}
-    text = path.read_text(encoding="utf-8")
-    if not text.strip():  # killed before its header was written
-        return {}, {}
-    lines = text.split("\n")
-    try:
-        header = json.loads(lines[0])
-        decisions = {}
-        for n, line in enumerate(lines[1:], start=2):
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                if n >= len(lines) - 1:  # the cut last line (or the empty string after the last newline)
-                    break
-                raise
-            decisions[entry["row"]] = entry["answer"]
-    except (json.JSONDecodeError, KeyError, TypeError, IndexError):
-        raise DigitsError(f"{path} is damaged (not a review journal); move it away to start the review over"
-                          ) from None
-    return header, decisions
-
-
-class Journal:
-    """The decisions on one batch CSV, held open and locked while a review runs."""
-
-    def __init__(self, csv_path: Path, header: dict):
-        self.path = journal_path(csv_path)
-        try:
-            self.file = open(self.path, "a", encoding="utf-8")
-        except OSError as exc:
-            raise DigitsError(f"cannot write {self.path}: {exc.strerror}; review a copy of the CSV in a folder "
-                              "you can write to") from None
-        try:
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.file.close()
-            raise DigitsError(f"{csv_path} is being reviewed already (another `digits review` holds "
-                              f"{self.path}); use that page, or stop it first") from None
-        written, self.decisions = read_decisions(csv_path)  # read under the lock
-        kept = self.path.read_bytes().rfind(b"\n") + 1
-        os.truncate(self.path, kept)  # a line cut by a kill goes: the next decision starts a line of its own
-        if not written:
-            self._append(header)
-        self.times: list[float] = []
-        self.lock = threading.Lock()
-
-    def _append(self, entry: dict) -> None:
-        self.file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self.file.flush()
-        os.fsync(self.file.fileno())
-
-    def decide(self, item: Item, answer: str) -> None:
-        """Record a decision on disk before anything else happens: an answer's digits, or NOT_A_DIGIT."""
-        with self.lock:  # the page answers each browser tab in a thread of its own
-            self._append({"row": item.index, "path": item.values["path"], "answer": answer,
-                          "t": round(time.time(), 3)})
-            self.decisions[item.index] = answer
-            self.times.append(time.monotonic())
-
-    def seconds_per_row(self) -> float | None:
-        """The person's pace in this session: the median gap between their last 20 decisions, pauses left out."""
-        gaps = [b - a for a, b in itertools.pairwise(self.times[-21:]) if b - a < BREAK_SECONDS]
-        return statistics.median(gaps) if len(gaps) >= 2 else None
-
-    def close(self) -> None:
-        self.file.close()  # and with it the lock
 
 
 def read_review(path: Path, only: Sequence[str] = FLAGGED, sample_ok: int | None = None, seed: int | None = None

@@ -92,8 +92,9 @@ def review(
     reviewed_by. Exit codes: 0 done, or nothing to review; 1 the CSV, images or journal cannot be used,
     or the port is taken (one line says which); 2 usage.
     """
+    from digits.decisions import Journal
     from digits.results import STATUSES
-    from digits.review import Journal, read_review, tally, write_reviewed
+    from digits.review import read_review, tally, write_reviewed
 
     statuses = [s.strip() for s in only.split(",") if s.strip()]
     if not statuses or any(s not in STATUSES for s in statuses):
@@ -130,8 +131,8 @@ def review(
 
 def _open(preds: Path, images: str | None, model: Path, paper_lines: bool | None):
     """The images, the model and the options the run used (from its record): all checked before a journal exists."""
+    from digits.files import sha256
     from digits.inference import Classifier
-    from digits.review import sha256
     from digits.review_images import images_for
     from digits.run import read_manifest
 

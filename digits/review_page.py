@@ -20,11 +20,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from digits.config import Config  # noqa: E402
+from digits.decisions import Journal  # noqa: E402
 from digits.errors import ImageError  # noqa: E402
 from digits.inference import Classifier  # noqa: E402
 from digits.reader import reader_for  # noqa: E402
 from digits.results import LOW_CONFIDENCE, OK  # noqa: E402
-from digits.review import NOT_A_DIGIT, Batch, Item, Journal, model_answer, tally  # noqa: E402
+from digits.review import NOT_A_DIGIT, Batch, Item, model_answer, tally  # noqa: E402
 from digits.review_images import Images  # noqa: E402
 from digits.web import digit_crops, enlarged, label_value  # noqa: E402
 
@@ -107,7 +108,7 @@ class Review:
         elif text != NOT_A_DIGIT and not (text.isdigit() and text.isascii() and (self.batch.numbers or len(text) == 1)):
             want = "the number's digits" if self.batch.numbers else "one digit, 0-9"
             return position, f"Type {want}, **x** for not a digit, or Enter alone to accept; not {text!r}."
-        self.journal.decide(item, text)
+        self.journal.decide(item.index, item.values["path"], text)
         if position + 1 < len(self.batch.queue):
             return position + 1, ""
         return self.undecided(), ""

@@ -12,8 +12,9 @@ import pytest
 from conftest import on_paper, run_cli
 from PIL import Image
 
+from digits.decisions import Journal
 from digits.errors import ImageError
-from digits.review import FLAGGED, NOT_A_DIGIT, Journal, read_review, wilson
+from digits.review import FLAGGED, NOT_A_DIGIT, read_review, wilson
 from digits.review_images import Images, images_for
 
 SCANS = 48
@@ -102,7 +103,7 @@ def test_decisions_make_the_reviewed_csv_and_the_audit_measures_the_ok_rows(batc
     for item in batch.queue:
         name = item.values["path"]
         answers[name] = wrong.get(name) or truth.get(name, NOT_A_DIGIT)  # the corrupt file: not a digit
-        journal.decide(item, answers[name])
+        journal.decide(item.index, name, answers[name])
     journal.close()
 
     done = run_cli("review", preds, "--apply")
@@ -139,7 +140,7 @@ def test_a_killed_review_keeps_every_whole_decision(batch_run, tmp_path):
     preds = copy_of(batch_run[0], tmp_path)
     batch, header, _ = read_review(preds)
     journal = Journal(preds, header)
-    journal.decide(batch.queue[0], "3")
+    journal.decide(batch.queue[0].index, batch.queue[0].values["path"], "3")
     one_line_error(run_cli("review", preds), 1, "is being reviewed already")
     journal.close()
     with open(str(preds) + ".review", "a") as f:
@@ -147,7 +148,7 @@ def test_a_killed_review_keeps_every_whole_decision(batch_run, tmp_path):
     batch, header, decisions = read_review(preds)
     assert decisions == {batch.queue[0].index: "3"}
     journal = Journal(preds, header)
-    journal.decide(batch.queue[1], "x")
+    journal.decide(batch.queue[1].index, batch.queue[1].values["path"], "x")
     journal.close()
     assert read_review(preds)[2] == {batch.queue[0].index: "3", batch.queue[1].index: "x"}
 
