@@ -50,6 +50,8 @@ class Batch:
 
 def _rows(path: Path):
     """The batch CSV's header check, then its rows as dicts; one line naming what is wrong otherwise."""
+    if path.suffix.lower() in (".jsonl", ".parquet"):
+        raise DigitsError(f"{path}: review reads the CSV `digits batch` writes; run it with --out preds.csv")
     try:
         stream = open(path, encoding="utf-8", newline="")
     except OSError as exc:

@@ -71,6 +71,7 @@ def test_csvs_that_are_not_a_batch_output_are_refused_in_one_line(batch_run, tmp
     edited.write_text(preds.read_text().replace(",ok,", ",fine,", 1))
     one_line_error(run_cli("review", edited), 1, "status 'fine' is not one of")
     one_line_error(run_cli("review", tmp_path / "missing.csv"), 1, "cannot read")
+    one_line_error(run_cli("review", tmp_path / "preds.jsonl"), 1, "review reads the CSV")
     assert run_cli("review", preds, "--only", "ok,maybe").returncode == 2
     assert run_cli("review", preds, "--out", preds).returncode == 2  # the batch CSV is never written over
     assert run_cli("review", preds, "--out", tmp_path / "nowhere" / "r.csv").returncode == 2
