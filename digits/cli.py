@@ -34,6 +34,9 @@ NotDigitThreshold = Annotated[float, typer.Option(
     "(models exported with the gate; `info` says whether yours is); 1 sets the gate aside, as before it.")]
 
 
+Dpi = Annotated[int, typer.Option(min=36, max=1200, help="Render PDF pages at this resolution.")]
+MaxPages = Annotated[int, typer.Option(
+    min=1, help="Read at most this many pages of one document (PDF, multi-page TIFF); a row reports the rest.")]
 PaperLines = Annotated[bool, typer.Option(
     "--paper-lines/--no-paper-lines", help="Clear the lines of ruled, squared and dotted paper, form boxes and comb "
     "fields before reading: for digits written on them (costs about a third more CPU per image).")]
@@ -241,8 +244,11 @@ def predict(
     numbers: Annotated[bool, typer.Option("--numbers", help="Read each image as a number of several digits.")] = False,
     not_digit_threshold: NotDigitThreshold = DEFAULTS.not_digit_threshold,
     paper_lines: PaperLines = DEFAULTS.paper_lines,
+    dpi: Dpi = DEFAULTS.dpi,
+    max_pages: MaxPages = DEFAULTS.max_pages,
 ) -> None:
-    """Classify image files: a table of digit (or number), confidence and top 3, or JSON."""
+    """Classify image files (a PDF's or a multi-page TIFF's pages each): a table of digit (or number), confidence and
+    top 3, or JSON."""
     import json
 
     from digits.engines.local import CHUNK, classify_files
@@ -255,7 +261,8 @@ def predict(
 
     found = [Found(path, path.as_posix()) for path in images]
     try:
-        cfg = dataclasses.replace(DEFAULTS, not_digit_threshold=not_digit_threshold, paper_lines=paper_lines)
+        cfg = dataclasses.replace(DEFAULTS, not_digit_threshold=not_digit_threshold, paper_lines=paper_lines, dpi=dpi,
+                                  max_pages=max_pages)
         reader = reader_for(cfg, numbers)
         classifier = Classifier(model, gate=cfg.gate)
         rows = list(classify_files(found, classifier, cfg, reader, workers=None if len(found) > 2 * CHUNK else 1))
@@ -317,6 +324,8 @@ def batch(
     max_pixels: Annotated[int, typer.Option(min=1, help="Refuse larger images (checked before decoding).")] = (
         DEFAULTS.max_pixels
     ),
+    dpi: Dpi = DEFAULTS.dpi,
+    max_pages: MaxPages = DEFAULTS.max_pages,
     part_rows: Annotated[int, typer.Option(
         min=1, help="With --out DIR/ (part files): rows per part file, at least.")] = DEFAULTS.part_rows,
     pool: Annotated[str, typer.Option(hidden=True, help="process or thread (for benchmarks).")] = DEFAULTS.pool,
@@ -331,6 +340,8 @@ def batch(
     )] = None,
 ) -> None:
     """Classify every image under folders into CSV, JSONL or Parquet: path, prediction, confidence, status, error.
+
+    A PDF's pages and a multi-page TIFF's are a row each, named `file.pdf#page=3`.
 
     Rows also go to OUT.journal as they are made; a run that is stopped (Ctrl-C, a kill, a full disk)
     leaves it, and the same command with --resume finishes the run. Exit codes: 0 every file read;
@@ -364,7 +375,8 @@ def batch(
     if resume and out == "-":
         raise typer.BadParameter("a run to stdout keeps no journal; give --out FILE", param_hint="--resume")
     cfg = dataclasses.replace(DEFAULTS, workers=workers, max_pixels=max_pixels, pool=pool, part_rows=part_rows,
-                              not_digit_threshold=not_digit_threshold, paper_lines=paper_lines)
+                              not_digit_threshold=not_digit_threshold, paper_lines=paper_lines, dpi=dpi,
+                              max_pages=max_pages)
     if min_confidence is not None:
         cfg = dataclasses.replace(cfg, **{"number_min_confidence" if numbers else "min_confidence": min_confidence})
     reader = reader_for(cfg, numbers)

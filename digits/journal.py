@@ -4,7 +4,8 @@ It lives beside the output (`preds.csv.journal`): a header line naming what the 
 from (inputs, model hash, options), then one JSON array per row, in output order. Rows are flushed
 every FLUSH_ROWS rows or FLUSH_SECONDS and synced to disk at least every SYNC_SECONDS, so a kill
 costs at most the last few seconds of work. Since rows come in input order, the journal is always
-the beginning of the output: resuming replays it and reads on from the next file.
+the beginning of the output: resuming replays it and reads on from the next file (a document whose
+pages were being written when the run stopped is read again, whole).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from digits.config import Config
+from digits.documents import split_page
 from digits.errors import DigitsError
 from digits.files import sha256
 from digits.reader import Reader
@@ -38,6 +40,7 @@ def fingerprint(inputs: list[str], from_list: str | None, recursive: bool, model
     """What a run's rows depend on: its inputs (or list), the model's bytes, the options that change rows."""
     local = lambda name: name if "://" in name else str(Path(name).absolute())
     options = {"reader": type(reader).__name__, "paper_lines": cfg.paper_lines, "max_pixels": cfg.max_pixels,
+               "dpi": cfg.dpi, "max_pages": cfg.max_pages,
                "thresholds": [reader.min_confidence, cfg.not_digit_threshold], "from_list": bool(from_list)}
     return {"inputs": [local(str(i)) for i in ([from_list] if from_list else inputs)], "recursive": recursive,
             "model_sha256": sha256(model), "options": options}
@@ -105,7 +108,9 @@ class Journal:
                               "over")
 
     def replay(self) -> Iterator[Row]:
-        """The rows already made, in order; stops before a row a kill cut short."""
+        """The rows already made, in order; stops before a row a kill cut short, and before the rows of a document
+        whose last page may not have been written (that document is read again)."""
+        held: list[tuple[Row, int]] = []  # the rows of one file, with their lines' lengths
         with open(self.path, "rb") as f:
             self._good = len(f.readline())
             for line in f:
@@ -115,9 +120,18 @@ class Journal:
                     row = _decode(line.decode("utf-8"))
                 except (ValueError, TypeError):
                     break
-                self._good += len(line)
-                self.rows += 1
-                yield row
+                if held and split_page(row.path)[0] != split_page(held[0][0].path)[0]:
+                    yield from self._release(held)
+                    held = []
+                held.append((row, len(line)))
+        if held and split_page(held[-1][0].path)[1] is None:  # an image's row, or a document's closing error row
+            yield from self._release(held)
+
+    def _release(self, held: list[tuple[Row, int]]) -> Iterator[Row]:
+        for row, size in held:
+            self._good += size
+            self.rows += 1
+            yield row
 
     def __enter__(self) -> Journal:
         os.truncate(self.path, self._good)  # a half-written last row goes; rows appended after it read whole

@@ -3,7 +3,7 @@ read (or --images), never a path that climbs out, a link out, or anything else.
 
 By default the folders come from the run's record beside the CSV (`PREDS.csv.manifest.json`, written by
 `batch`): the folder it read, the folder of its --from-list, or, for several inputs, those inputs. Rows read
-from object storage are fetched through the same remote reader as `batch` (digits/engines/common.open_source).
+from object storage are fetched through the same remote reader as `batch` (digits/engines/common.pages_of).
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from digits.engines.common import open_source
+from PIL import Image
+
+from digits.config import Config
+from digits.documents import split_page
+from digits.engines.common import pages_of
 from digits.errors import DigitsError, ImageError
 from digits.files import is_uri
-from digits.images import Opened
 from digits.lists import list_base
 from digits.run import manifest_path, read_manifest
 
@@ -40,9 +43,14 @@ class Images:
                              f"({', '.join(self.roots)})")
         return target
 
-    def open(self, name: str, max_pixels: int) -> Opened:
-        """A row's image, decoded (size checked first); ImageError names what is wrong (refused, missing, corrupt)."""
-        return open_source(self.locate(name), max_pixels)
+    def open(self, name: str, cfg: Config) -> Image.Image:
+        """A row's image (a document's page when its path names one: `a.pdf#page=3`), decoded, its size checked
+        first; ImageError names what is wrong (refused, missing, corrupt)."""
+        file, number = split_page(name)
+        page = next(pages_of(self.locate(file), cfg, number))
+        if page.image is None:
+            raise ImageError(page.error)
+        return page.image
 
 
 def _folder(place: str) -> str:

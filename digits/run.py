@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digits.documents import split_page
 from digits.engines.common import Engine
 from digits.errors import DigitsError
 from digits.files import IMAGE_EXTENSIONS, Found, WalkStats
@@ -42,13 +43,17 @@ class Summary:
 
 
 def _replayed(journal: Journal, found: Iterator[Found]) -> Iterator[Row]:
-    """The journal's rows, each matched with the next file listed: a journal of other files is refused."""
+    """The journal's rows, each matched with the file listed at its place (a document's pages with one file): a
+    journal of other files is refused."""
+    name = None
     for row in journal.replay():
-        f = next(found, None)
-        if f is None or f.name != row.path:
-            now = "nothing more" if f is None else f.name
-            raise DigitsError(f"{journal.path}: the inputs changed since it was written (it has {row.path} where "
-                              f"the folder now gives {now}); delete it to start over")
+        file = split_page(row.path)[0]
+        if file != name:
+            f = next(found, None)
+            name = None if f is None else f.name
+            if name != file:
+                raise DigitsError(f"{journal.path}: the inputs changed since it was written (it has {row.path} where "
+                                  f"the folder now gives {name or 'nothing more'}); delete it to start over")
         yield row
 
 

@@ -30,7 +30,7 @@ from digits.files import IMAGE_EXTENSIONS, Found  # noqa: E402
 from digits.inference import Classifier, Prediction  # noqa: E402
 from digits.numbers import NumberReading, read_numbers  # noqa: E402
 from digits.output import COLUMNS, CsvWriter, flat  # noqa: E402
-from digits.reader import Reader, reader_for  # noqa: E402
+from digits.reader import Prepared, Reader, reader_for  # noqa: E402
 from digits.results import LOW_CONFIDENCE, NOT_DIGIT, error_row, status_of  # noqa: E402
 from digits.segment import Slot, segment  # noqa: E402
 
@@ -119,11 +119,21 @@ def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Show
     return shown(classifier.predict([composite])[0], cfg)
 
 
+def load_first(path: str, cfg: Config, reader: Reader) -> tuple[Prepared | None, str, str]:
+    """An uploaded file prepared for the model, at the page's own pixel limit: (what it sees, note, error). Of a
+    document (a PDF, a multi-page TIFF), its first page, and a note saying so."""
+    page_cfg = dataclasses.replace(cfg, max_pixels=cfg.page_max_pixels)
+    fragment, seen, note, error = load(Path(path), page_cfg, reader, only=1)[0]
+    if fragment:
+        note = "its first page only; upload it under Several images for every page"
+    return seen, note, error
+
+
 def read_upload(path: str | None, classifier: Classifier, cfg: Config) -> Shown:
     """One uploaded file -> what to show; a bad file gets its own message, never an exception."""
     if not path:
         return None, None, PROMPT
-    seen, note, error = load(Path(path), cfg.page_max_pixels, reader_for(cfg), cfg.paper_lines)
+    seen, note, error = load_first(path, cfg, reader_for(cfg))
     if seen is None:
         return None, None, f"Cannot read {Path(path).name}: {error}."
     return shown(classifier.classify([seen])[0], cfg, note)
@@ -141,7 +151,7 @@ def _load_or_raise(path: str | None, cfg: Config, reader: Reader):
     """For the API: the file as the reader prepares it; gr.Error, sent as is, when unreadable."""
     if not path:
         raise gr.Error("no file given: send one image file")
-    seen, _, error = load(Path(path), cfg.page_max_pixels, reader, cfg.paper_lines)
+    seen, _, error = load_first(path, cfg, reader)
     if seen is None:
         raise gr.Error(f"cannot read {Path(path).name}: {error}")
     return seen
@@ -163,7 +173,7 @@ def read_number_upload(path: str | None, classifier: Classifier, cfg: Config) ->
     """An uploaded photo or scan of a number -> what the Number tab shows; a bad file gets its own message."""
     if not path:
         return "", [], NUMBER_PROMPT
-    slots, note, error = load(Path(path), cfg.page_max_pixels, reader_for(cfg, numbers=True), cfg.paper_lines)
+    slots, note, error = load_first(path, cfg, reader_for(cfg, numbers=True))
     if slots is None:
         return "", [], f"Cannot read {Path(path).name}: {error}."
     return number_shown(slots, classifier, cfg, note)

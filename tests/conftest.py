@@ -151,7 +151,8 @@ def folder(mnist_test, tmp_path_factory):
     sixteen = (np.asarray(scan(mnist_test.images[32]).convert("L"), np.uint16) * 257).astype(np.uint16)
     Image.fromarray(sixteen).save(bad / "sixteen.png")
     scan(mnist_test.images[33]).convert("CMYK").save(bad / "cmyk.jpg")
-    labels.update({"bad/frames.gif": int(mnist_test.labels[31]), "bad/frames.tif": int(mnist_test.labels[31]),
+    labels.update({"bad/frames.gif": int(mnist_test.labels[31]), "bad/frames.tif#page=1": int(mnist_test.labels[31]),
+                   "bad/frames.tif#page=2": int(mnist_test.labels[34]),
                    "bad/sixteen.png": int(mnist_test.labels[32]), "bad/cmyk.jpg": int(mnist_test.labels[33])})
 
     (root / "notes.txt").write_text("not an image")

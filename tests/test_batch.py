@@ -76,7 +76,7 @@ def test_good_scans_get_the_right_digit(batch_run, folder):
         ("transparent.png", "blank", ""),
         ("white.gif", "blank", ""),
         ("frames.gif", "ok", "first of 3 frames"),
-        ("frames.tif", "ok", "first of 2 frames"),
+        ("frames.tif#page=2", "ok", ""),  # a multi-page TIFF: each frame a page, a row
     ],
 )
 def test_hostile_files_get_their_own_row_and_message(batch_run, name, status, message):

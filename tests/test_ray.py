@@ -219,6 +219,7 @@ def test_s3_uris_give_the_rows_of_a_local_folder_on_both_engines(cluster, folder
 
 def test_a_review_fetches_rows_read_from_s3_through_the_remote_reader(s3, tmp_path, monkeypatch):
     """`digits review` of a run over s3://: its images come from the bucket the run read, and nowhere else."""
+    from digits.config import Config
     from digits.errors import ImageError
     from digits.review_images import images_for
 
@@ -228,12 +229,12 @@ def test_a_review_fetches_rows_read_from_s3_through_the_remote_reader(s3, tmp_pa
         monkeypatch.setenv(key, s3[key])
     images = images_for(preds, None)
     assert images.roots == ("s3://scans/odd/",)
-    assert images.open("with space.png", 10**6).image.size == (130, 120)
+    assert images.open("with space.png", Config()).size == (130, 120)
     with pytest.raises(ImageError, match="not an image"):
-        images.open("deeper/text.png", 10**6)
+        images.open("deeper/text.png", Config())
     for name in ("../odd2/a.png", "s3://scans/other.png"):
         with pytest.raises(ImageError, match="refused"):
-            images.open(name, 10**6)
+            images.open(name, Config())
 
 
 def test_a_killed_ray_run_resumes_to_the_bytes_of_the_local_engine(cluster, many, tmp_path):

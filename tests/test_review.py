@@ -12,6 +12,7 @@ import pytest
 from conftest import on_paper, run_cli
 from PIL import Image
 
+from digits.config import Config
 from digits.decisions import Journal
 from digits.errors import ImageError
 from digits.review import FLAGGED, NOT_A_DIGIT, read_review, wilson
@@ -159,7 +160,7 @@ def test_only_files_inside_the_images_folder_are_opened(batch_run, tmp_path):
     scans = preds.parent / "scans"
     images = images_for(preds, None)  # from the run's record: the folder it read
     assert images.roots == (str(scans.resolve()) + "/",)
-    assert images.open("000.png", 10**6).image.size == (120, 110)
+    assert images.open("000.png", Config()).size == (120, 110)
     secret = tmp_path / "secret.png"
     shutil.copy(scans / "000.png", secret)
     inside = tmp_path / "inside"
@@ -170,13 +171,13 @@ def test_only_files_inside_the_images_folder_are_opened(batch_run, tmp_path):
     given = images_for(preds, str(inside))
     for name in ("../secret.png", str(secret), "out.png", "sub/../../secret.png", "/etc/passwd"):
         with pytest.raises(ImageError, match="refused"):
-            given.open(name, 10**6)
+            given.open(name, Config())
     with pytest.raises(ImageError, match="refused"):
-        images.open("../../" + str(secret), 10**6)
-    assert given.open("in.png", 10**6).image.size == (120, 110)
+        images.open("../../" + str(secret), Config())
+    assert given.open("in.png", Config()).size == (120, 110)
     assert given.locate("sub/../nothing.png") == str(inside.resolve() / "nothing.png")
     with pytest.raises(ImageError, match="file not found"):
-        given.open("nothing.png", 10**6)
+        given.open("nothing.png", Config())
 
     remote = Images("s3://bucket/scans/", ("s3://bucket/scans/",))
     assert remote.locate("a/b.png") == "s3://bucket/scans/a/b.png"

@@ -30,8 +30,8 @@ CHUNK = 16  # files per task sent to a worker: amortises the hand-off, keeps sma
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _load_chunk(found: list[Found], cfg: Config, reader: Reader) -> list[Loaded]:
-    return [load(f.path, cfg.max_pixels, reader, cfg.paper_lines) for f in found]
+def _load_chunk(found: list[Found], cfg: Config, reader: Reader) -> list[list[Loaded]]:
+    return [load(f.path, cfg, reader) for f in found]
 
 
 def _pool(kind: str, workers: int) -> Executor:
@@ -54,7 +54,8 @@ def _worker_init(parent: int) -> None:
     forget_clients()  # an object-storage client's connections and threads do not survive a fork
 
 
-def _loaded(found: Iterable[Found], cfg: Config, reader: Reader, workers: int) -> Iterator[tuple[Found, Loaded]]:
+def _loaded(found: Iterable[Found], cfg: Config, reader: Reader, workers: int
+            ) -> Iterator[tuple[Found, list[Loaded]]]:
     """(file, loaded) in input order; with several workers, at most two model batches in flight."""
     chunks = _chunks(found, CHUNK)
     if workers == 1:
@@ -85,7 +86,8 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def classify_files(found: Iterable[Found], classifier: Classifier, cfg: Config, reader: Reader,
                    workers: int | None = None) -> Iterator[Row]:
-    """One Row per file, in input order; decoding runs on `workers` (default: cfg.workers, else every core)."""
+    """One Row per file (per page of a document), in input order; decoding runs on `workers` (default: cfg.workers,
+    else every core)."""
     workers = workers or cfg.workers or os.cpu_count() or 1
     for batch in _chunks(_loaded(found, cfg, reader, workers), cfg.batch):
         yield from read_loaded(batch, classifier, reader)

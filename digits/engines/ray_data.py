@@ -145,7 +145,7 @@ class RayWorker:
 
     def rows(self, found: list[Found]) -> list[Row]:
         """The files' rows, in order: the load-and-read step every engine runs."""
-        loaded = [(f, load(f.path, self.cfg.max_pixels, self.reader, self.cfg.paper_lines)) for f in found]
+        loaded = [(f, load(f.path, self.cfg, self.reader)) for f in found]
         return read_loaded(loaded, self.classifier, self.reader)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
