@@ -313,8 +313,19 @@ def test_part_files_from_a_list_hold_the_local_rows_with_a_manifest(cluster, man
 
 
 def test_a_killed_part_file_run_resumes_without_losing_or_repeating_a_row(cluster, many, tmp_path):
+    """Scans, and among them 25 PDFs of three pages: a document written before the kill is not read again."""
+    from PIL import Image
+
+    scans = sorted(many.iterdir())
+    entries = []
+    for k, scan in enumerate(scans):
+        entries.append(scan)
+        if k % 60 == 0:
+            pages = [Image.open(p).convert("L") for p in scans[k : k + 3]]
+            pages[0].save(tmp_path / f"doc{k:04d}.pdf", save_all=True, append_images=pages[1:], resolution=100)
+            entries.append(tmp_path / f"doc{k:04d}.pdf")
     listing = tmp_path / "list.txt"
-    listing.write_text("".join(f"{p}\n" for p in sorted(many.iterdir())))
+    listing.write_text("".join(f"{p}\n" for p in entries))
     parts = tmp_path / "parts"
     args = ["batch", "--from-list", listing, "--out", f"{parts}/", "--part-rows", "200", "-q", "--engine", "ray",
             "--ray-address", cluster[0]]
@@ -332,7 +343,8 @@ def test_a_killed_part_file_run_resumes_without_losing_or_repeating_a_row(cluste
     assert done.returncode == 0, done.stderr[-2000:]
     table, manifest = read_parts(parts)
     paths = table.column("path").to_pylist()
-    assert len(paths) == len(set(paths)) == 1500 and manifest["rows"] == 1500
+    assert len(paths) == len(set(paths)) == 1500 + 25 * 3 and manifest["rows"] == 1575
+    assert sum(p.endswith("#page=3") for p in paths) == 25
 
 
 def test_lists_and_part_files_on_object_storage(cluster, folder, s3, tmp_path):

@@ -60,17 +60,35 @@ def _filesystem(out: str):
 
 
 class PartWorker(RayWorker):
-    """A Ray actor: a batch of list entries in, their rows as typed columns out (the output's columns)."""
+    """A Ray actor: a batch of list entries in, their rows as typed columns out (the output's columns).
 
-    def __init__(self, model: list, cfg: Config, reader: Reader, base: str, columns: list[str]):
+    Ray Data's checkpoint knows a document's pages by their paths (`a.pdf#page=1`...), not by the list's entry
+    (`a.pdf`), so resuming would read a written document again: a resumed actor passes over the documents whose
+    first page the checkpoint holds (a document's rows are written in one block, so all of them or none)."""
+
+    def __init__(self, model: list, cfg: Config, reader: Reader, base: str, columns: list[str],
+                 checkpoint: str | None = None):
         super().__init__(model, cfg, reader)
         self.base, self.columns = base, columns
+        self.written = _written_documents(checkpoint) if checkpoint else set()
 
     def __call__(self, batch: dict[str, np.ndarray]):
         from digits.output import arrow_table
 
-        found = [Found(resolve(entry, self.base), entry) for entry in batch["path"].tolist()]
-        return arrow_table(self.rows(found), self.columns)
+        entries = [entry for entry in batch["path"].tolist() if entry not in self.written]
+        return arrow_table(self.rows([Found(resolve(entry, self.base), entry) for entry in entries]), self.columns)
+
+
+def _written_documents(checkpoint: str) -> set[str]:
+    """The list entries of the documents whose rows a stopped run wrote, from Ray Data's checkpoint of it."""
+    import pyarrow.dataset as ds
+
+    first = "#page=1"
+    try:
+        paths = ds.dataset(checkpoint, format="parquet").to_table(columns=["path"]).column("path").to_pylist()
+    except (OSError, ValueError):  # nothing checkpointed yet
+        return set()
+    return {p[: -len(first)] for p in paths if p.endswith(first)}
 
 
 def _read_list(source: str):
@@ -180,7 +198,8 @@ def ray_parts(source: str, out: str, fmt: str, columns: list[str], model: Path, 
     # the reading and writing tasks their share, or the job waits forever for a CPU (ray-project/ray#44687)
     actors, cpus = pool(cluster.cpus - resumed, cfg.workers or max(1, int(cluster.cpus)))
     rows = read_with_actors(_read_list(source), PartWorker, model, cfg, actors, cpus, reader=reader,
-                            base=list_base(source), columns=columns)
+                            base=list_base(source), columns=columns,
+                            checkpoint=f"{target}/{CHECKPOINT}" if resumed else None)
     write = {"parquet": rows.write_parquet, "csv": rows.write_csv, "jsonl": rows.write_json}[fmt]
     try:
         write(target, min_rows_per_file=cfg.part_rows, ray_remote_args={"num_cpus": TASK_CPUS})
