@@ -19,6 +19,7 @@ from digits.errors import ImageError
 
 INSTALL = "pip install 'digits[documents]'"
 PAGED = re.compile(r"^(?P<file>.*)#page=(?P<page>[1-9][0-9]*)$")  # a row's path with its page: a.pdf#page=3
+TEXT = 1  # PDFium's FPDF_PAGEOBJ_TEXT
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _pdfium = threading.Lock()  # PDFium is not thread-safe: the page and the thread pool take turns
 
@@ -75,7 +76,7 @@ def pdf_pages(source: Path | bytes, max_pixels: int, max_pages: int, dpi: int, o
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise ImageError("encrypted PDF, no password: decrypt it first") from None
-            raise ImageError(f"corrupt or truncated PDF ({exc})") from None
+            raise ImageError(f"corrupt or truncated PDF ({str(exc).split('PDFium: ')[-1].rstrip(').')})") from None
         count = len(pdf)
     try:
         if count == 0:
@@ -103,6 +104,9 @@ def _render(pdfium, pdf, number: int, max_pixels: int, dpi: int) -> Page:
             if pixels > max_pixels:
                 return Page(number, None, "", f"a {width / 72:.1f}x{height / 72:.1f} in page at {dpi} dpi is "
                             f"{pixels:,} pixels, above the limit of {max_pixels:,}; lower --dpi")
+            kinds = {obj.type for obj in page.get_objects(max_depth=1)}
+            if kinds == {TEXT}:  # typed text only: no scan and no pen strokes, so no handwriting on the page
+                return Page(number, Image.new("L", (32, 32), 255), "only typed text, no handwriting", "")
             image = page.render(scale=scale, grayscale=True).to_pil()
         except pdfium.PdfiumError as exc:
             return Page(number, None, "", f"cannot render the page ({exc})")
