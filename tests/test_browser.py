@@ -120,6 +120,30 @@ def test_the_number_tab_reads_an_uploaded_photo_of_a_number(page_url, mnist_test
     assert_only_loopback(requests, page_url)
 
 
+def test_uploads_take_a_phone_photo_and_a_pdf_page_by_page(page_url, mnist_test, tmp_path):
+    from test_documents import page_of
+
+    from digits.documents import register_heif
+
+    register_heif()
+    from conftest import scan
+
+    scan(mnist_test.images[3]).convert("RGB").save(tmp_path / "photo.heic")  # a phone's photo: HEIC
+    pages = [page_of(mnist_test.images[i]) for i in range(3)]
+    pages[0].save(tmp_path / "form.pdf", save_all=True, append_images=pages[1:], resolution=200)
+    with chromium_page(page_url) as (page, requests):
+        page.get_by_role("tab", name="Upload").click()
+        page.locator("#one input[type=file]").set_input_files(str(tmp_path / "photo.heic"))
+        assert wait_for_reading(page, str(mnist_test.labels[3])) == str(mnist_test.labels[3])
+        page.locator("#many input[type=file]").set_input_files(str(tmp_path / "form.pdf"))
+        page.wait_for_function("() => (document.querySelector('#table') || {innerText: ''}).innerText"
+                               ".includes('form.pdf#page=3')")
+        table = page.locator("#table").inner_text()
+        for n in range(3):
+            assert f"form.pdf#page={n + 1}\n{mnist_test.labels[n]}\n" in table, table
+    assert_only_loopback(requests, page_url)
+
+
 def test_a_phone_draws_with_a_finger_and_sees_the_reading_without_scrolling(page_url):
     width, height = PHONE["viewport"]["width"], PHONE["viewport"]["height"]
     with chromium_page(page_url, phone=True) as (page, requests):

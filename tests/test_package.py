@@ -73,3 +73,18 @@ def test_without_pyarrow_parquet_says_how_to_install_it_and_leaves_nothing(venv,
     assert result.returncode == 1
     assert result.stderr.strip() == "error: --out *.parquet needs pyarrow: pip install 'digits[parquet]'"
     assert list(tmp_path.iterdir()) == []  # no output, no journal
+
+
+def test_without_the_documents_extra_a_pdf_or_heic_says_how_to_install_it(venv, tmp_path):
+    from PIL import Image
+
+    from digits.documents import register_heif
+
+    register_heif()
+    Image.new("L", (200, 100), 255).save(tmp_path / "form.pdf")
+    Image.new("RGB", (200, 100), "white").save(tmp_path / "photo.heic")
+    done = run(venv / "bin" / "digits", "batch", tmp_path, "--out", "-", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    rows = list(csv.DictReader(done.stdout.splitlines()))
+    assert [(r["path"], r["status"]) for r in rows] == [("form.pdf", "error"), ("photo.heic", "error")]
+    assert all("pip install 'digits[documents]'" in r["error"] for r in rows)

@@ -237,6 +237,23 @@ def test_a_review_fetches_rows_read_from_s3_through_the_remote_reader(s3, tmp_pa
             images.open(name, Config())
 
 
+def test_documents_give_the_rows_of_the_local_engine(cluster, mnist_test, tmp_path):
+    """A PDF's pages, a multi-page TIFF's frames and an encrypted PDF: the same rows on Ray as on this machine."""
+    from test_documents import page_of
+
+    from bench.pdfs import encrypted
+
+    pages = [page_of(mnist_test.images[i]) for i in range(3)]
+    pages[0].save(tmp_path / "form.pdf", save_all=True, append_images=pages[1:], resolution=200)
+    scans = [p.copy() for p in pages]  # an image saved as PDF keeps the PDF's encoder settings: Pillow's TIFF trips
+    scans[0].save(tmp_path / "scan.tif", save_all=True, append_images=scans[1:2])
+    (tmp_path / "locked.pdf").write_bytes(encrypted((tmp_path / "form.pdf").read_bytes()))
+    local = run_cli("batch", tmp_path, "--out", "-")
+    ray = ray_cli(cluster[0], tmp_path, "--out", "-")
+    assert (local.returncode, ray.returncode) == (3, 3), ray.stderr[-2000:]
+    assert ray.stdout == local.stdout and "form.pdf#page=3" in ray.stdout and "scan.tif#page=2" in ray.stdout
+
+
 def test_a_killed_ray_run_resumes_to_the_bytes_of_the_local_engine(cluster, many, tmp_path):
     from test_resume import kill_at
 

@@ -178,6 +178,11 @@ def test_only_files_inside_the_images_folder_are_opened(batch_run, tmp_path):
     assert given.locate("sub/../nothing.png") == str(inside.resolve() / "nothing.png")
     with pytest.raises(ImageError, match="file not found"):
         given.open("nothing.png", Config())
+    pages = [Image.new("L", (100 * (n + 1), 100), 255) for n in range(3)]  # a document's rows name their page
+    pages[0].save(inside / "doc.pdf", save_all=True, append_images=pages[1:], resolution=100)
+    assert given.open("doc.pdf#page=2", Config()).size == (400, 200)  # rendered at 200 dpi
+    with pytest.raises(ImageError, match="no page 5: the PDF has 3"):
+        given.open("doc.pdf#page=5", Config())
 
     remote = Images("s3://bucket/scans/", ("s3://bucket/scans/",))
     assert remote.locate("a/b.png") == "s3://bucket/scans/a/b.png"
