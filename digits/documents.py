@@ -39,6 +39,12 @@ class Page:
         return "" if self.number is None else f"#page={self.number}"
 
 
+def unread(count: int, max_pages: int) -> Page:
+    """The row of a document's pages past --max-pages: reported, never dropped in silence."""
+    return Page(None, None, "", f"pages {max_pages + 1:,}-{count:,} of {count:,} not read (--max-pages {max_pages:,}); "
+                "raise --max-pages to read them")
+
+
 def split_page(name: str) -> tuple[str, int | None]:
     """'forms/a.pdf#page=3' -> ('forms/a.pdf', 3); a name without a page -> (name, None)."""
     match = PAGED.match(name)
@@ -86,8 +92,7 @@ def pdf_pages(source: Path | bytes, max_pixels: int, max_pages: int, dpi: int, o
         for number in [only] if only else range(1, min(count, max_pages) + 1):
             yield _render(pdfium, pdf, number, max_pixels, dpi)
         if only is None and count > max_pages:
-            yield Page(None, None, "", f"pages {max_pages + 1:,}-{count:,} of {count:,} not read (--max-pages "
-                       f"{max_pages:,}); raise --max-pages to read them")
+            yield unread(count, max_pages)
     finally:
         with _pdfium:
             pdf.close()

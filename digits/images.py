@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401 (registers them)
 
-from digits.documents import Page, is_heif, is_pdf, pdf_pages, register_heif
+from digits.documents import Page, is_heif, is_pdf, pdf_pages, register_heif, unread
 from digits.errors import ImageError
 
 # Register the decoders for every extension we pick (walk.IMAGE_EXTENSIONS) at import, before `batch` forks its
@@ -74,8 +74,7 @@ def open_pages(source: Path | bytes, max_pixels: int, max_pages: int, dpi: int, 
         for number in [only] if only else range(1, min(frames, max_pages) + 1):
             yield _frame(image, number, frames, max_pixels)
     if only is None and frames > max_pages:
-        yield Page(None, None, "", f"pages {max_pages + 1:,}-{frames:,} of {frames:,} not read (--max-pages "
-                   f"{max_pages:,}); raise --max-pages to read them")
+        yield unread(frames, max_pages)
 
 
 def _frame(image: Image.Image, number: int, frames: int, max_pixels: int) -> Page:

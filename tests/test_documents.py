@@ -90,6 +90,11 @@ def test_pages_past_max_pages_are_reported_not_dropped(tmp_path):
     long = str(tmp_path / "long.pdf")
     assert [r["path"] for r in rows] == [f"{long}#page={n}" for n in range(1, 11)] + [long]
     assert rows[-1]["error"] == "pages 11-30 of 30 not read (--max-pages 10); raise --max-pages to read them"
+    frames = [Image.new("L", (40, 40), 255) for _ in range(12)]
+    frames[0].save(tmp_path / "fax.tif", save_all=True, append_images=frames[1:])  # a TIFF the same way
+    done = run_cli("batch", tmp_path / "fax.tif", "--max-pages", "10", "--out", "-")
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == 11 and rows[9]["path"].endswith("fax.tif#page=10") and "pages 11-12 of 12" in rows[-1]["error"]
 
 
 def test_predict_jsonl_and_numbers_name_each_page(documents, mnist_test, tmp_path):

@@ -180,7 +180,8 @@ def test_only_files_inside_the_images_folder_are_opened(batch_run, tmp_path):
         given.open("nothing.png", Config())
     pages = [Image.new("L", (100 * (n + 1), 100), 255) for n in range(3)]  # a document's rows name their page
     pages[0].save(inside / "doc.pdf", save_all=True, append_images=pages[1:], resolution=100)
-    assert given.open("doc.pdf#page=2", Config()).size == (400, 200)  # rendered at 200 dpi
+    dpi = Config().dpi  # page 2: 2 x 1 inches, rendered at --dpi
+    assert given.open("doc.pdf#page=2", Config()).size == (2 * dpi, dpi)
     with pytest.raises(ImageError, match="no page 5: the PDF has 3"):
         given.open("doc.pdf#page=5", Config())
 
