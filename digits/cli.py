@@ -34,7 +34,8 @@ NotDigitThreshold = Annotated[float, typer.Option(
     "(models exported with the gate; `info` says whether yours is); 1 sets the gate aside, as before it.")]
 
 
-Dpi = Annotated[int, typer.Option(min=36, max=1200, help="Render PDF pages at this resolution.")]
+Dpi = Annotated[int, typer.Option(
+    min=36, max=1200, help="Render PDF pages at this resolution (a page that is one scan is read at its own).")]
 MaxPages = Annotated[int, typer.Option(
     min=1, help="Read at most this many pages of one document (PDF, multi-page TIFF); a row reports the rest.")]
 PaperLines = Annotated[bool, typer.Option(

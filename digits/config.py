@@ -83,8 +83,8 @@ class Config:
     batch: int = 256  # files classified together in `batch`: amortises the hand-offs, small for memory
     model_batch: int = 32  # images per onnxruntime run: activations stay in cache (~7% less CPU than 256)
     max_pixels: int = 50_000_000  # refuse bigger images before decoding, so memory stays bounded (`batch`)
-    dpi: int = 150  # PDF pages rendered at: the lowest of 100-300 within 0.1 points of the best on validation slips
-    # (a form's 9 mm digit boxes, MNIST's held-out digits; bench/documents.py): 100 dpi lost 0.17 points
+    dpi: int = 150  # PDF pages that are not one scan are rendered at it (a scan is read at its own pixels): the
+    # lowest of 100-300 within 0.1 points of the best on validation slips in 9 mm boxes (bench/documents.py)
     max_pages: int = 1_000  # pages read of one document (a PDF, a multi-page TIFF); the rest are reported
     paper_lines: bool = False  # clear the lines of ruled, squared and dotted paper and form boxes first
     # (digits/rules.py): +0.5 ms CPU per image in `batch`, +35%, so asked for (`--paper-lines`); docs/paper_lines.md

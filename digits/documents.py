@@ -1,7 +1,8 @@
 """Documents: every page of a PDF rendered by PDFium (pypdfium2), and HEIC/HEIF photos (pillow-heif).
 
 Both come with the `documents` extra; without it, such a file gets one line saying how to install it.
-Pages are rendered one at a time, each checked against the pixel limit before it is rendered, and
+Pages are read one at a time, each checked against the pixel limit first: a page that is one scan,
+as scanners write them, is that scan's pixels; any other page is rendered at --dpi. Each is
 handed on as an image (digits/images.open_pages): nothing downstream knows a page from a scan.
 """
 
@@ -19,7 +20,7 @@ from digits.errors import ImageError
 
 INSTALL = "pip install 'digits[documents]'"
 PAGED = re.compile(r"^(?P<file>.*)#page=(?P<page>[1-9][0-9]*)$")  # a row's path with its page: a.pdf#page=3
-TEXT = 1  # PDFium's FPDF_PAGEOBJ_TEXT
+TEXT, IMAGE = 1, 3  # PDFium's FPDF_PAGEOBJ_TEXT and FPDF_PAGEOBJ_IMAGE
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _pdfium = threading.Lock()  # PDFium is not thread-safe: the page and the thread pool take turns
 
@@ -99,22 +100,36 @@ def pdf_pages(source: Path | bytes, max_pixels: int, max_pages: int, dpi: int, o
 
 
 def _render(pdfium, pdf, number: int, max_pixels: int, dpi: int) -> Page:
-    """One page, its size checked before it is rendered."""
+    """One page, its size checked before it is decoded: a page that is one scan is that scan's own pixels (none lost
+    or made up, and no rendering), any other is rendered at `dpi`."""
     with _pdfium:
         page = pdf[number - 1]
         try:
             width, height = page.get_size()  # points, 72 an inch
+            objects = list(page.get_objects(max_depth=1))
+            if objects and all(obj.type == TEXT for obj in objects):  # no scan and no pen strokes: no handwriting
+                return Page(number, Image.new("L", (32, 32), 255), "only typed text, no handwriting", "")
+            if len(objects) == 1 and _upright_scan(page, objects[0]):  # as scanners write pages: the scan itself
+                columns, rows = objects[0].get_px_size()
+                if columns * rows > max_pixels:
+                    return Page(number, None, "", f"a {columns}x{rows} pixel scan is above the limit of "
+                                f"{max_pixels:,}; downscale it first")
+                return Page(number, objects[0].get_bitmap(render=False).to_pil(), "", "")
             scale = dpi / 72
             pixels = round(width * scale) * round(height * scale)
             if pixels > max_pixels:
                 return Page(number, None, "", f"a {width / 72:.1f}x{height / 72:.1f} in page at {dpi} dpi is "
                             f"{pixels:,} pixels, above the limit of {max_pixels:,}; lower --dpi")
-            kinds = {obj.type for obj in page.get_objects(max_depth=1)}
-            if kinds == {TEXT}:  # typed text only: no scan and no pen strokes, so no handwriting on the page
-                return Page(number, Image.new("L", (32, 32), 255), "only typed text, no handwriting", "")
             image = page.render(scale=scale, grayscale=True).to_pil()
         except pdfium.PdfiumError as exc:
             return Page(number, None, "", f"cannot render the page ({exc})")
         finally:
             page.close()
     return Page(number, image, "", "")
+
+
+
+def _upright_scan(page, obj) -> bool:
+    """A page that is one image drawn upright (not turned or flipped): its pixels are the page's."""
+    a, b, c, d, _, _ = obj.get_matrix().get()
+    return obj.type == IMAGE and page.get_rotation() == 0 and a > 0 and d > 0 and b == 0 and c == 0

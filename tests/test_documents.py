@@ -82,6 +82,18 @@ def test_hostile_documents_get_a_row_each(read, path, status, says):
     assert read[path]["status"] == status and says in read[path]["error"], read[path]
 
 
+def test_a_scanned_page_is_its_scan_and_is_refused_when_too_big(documents):
+    from digits.documents import pdf_pages
+
+    root, _ = documents
+    page = next(pdf_pages(root / "form.pdf", 10**8, 10, dpi=72, only=2))
+    assert page.image.size == (1700, 2200)  # the scan's own pixels, whatever --dpi
+    done = run_cli("batch", root / "form.pdf", "--max-pixels", "1000000", "--out", "-")
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert done.returncode == 3 and len(rows) == 3
+    assert all("a 1700x2200 pixel scan is above the limit of 1,000,000" in r["error"] for r in rows)
+
+
 def test_pages_past_max_pages_are_reported_not_dropped(tmp_path):
     write_pdf(tmp_path / "long.pdf", [b""] * 30)
     done = run_cli("batch", tmp_path / "long.pdf", "--max-pages", "10", "--out", "-")

@@ -180,8 +180,7 @@ def test_only_files_inside_the_images_folder_are_opened(batch_run, tmp_path):
         given.open("nothing.png", Config())
     pages = [Image.new("L", (100 * (n + 1), 100), 255) for n in range(3)]  # a document's rows name their page
     pages[0].save(inside / "doc.pdf", save_all=True, append_images=pages[1:], resolution=100)
-    dpi = Config().dpi  # page 2: 2 x 1 inches, rendered at --dpi
-    assert given.open("doc.pdf#page=2", Config()).size == (2 * dpi, dpi)
+    assert given.open("doc.pdf#page=2", Config()).size == (200, 100)  # a page that is one scan: the scan's pixels
     with pytest.raises(ImageError, match="no page 5: the PDF has 3"):
         given.open("doc.pdf#page=5", Config())
 
