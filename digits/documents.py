@@ -8,6 +8,7 @@ handed on as an image (digits/images.open_pages): nothing downstream knows a pag
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -60,8 +61,9 @@ def is_heif(head: bytes) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
+@functools.cache  # once per process; a missing pillow-heif raises, and so is asked again next time
 def register_heif() -> None:
-    """Let Pillow open HEIC/HEIF (once per process); ImageError with the install line without pillow-heif."""
+    """Let Pillow open HEIC/HEIF; ImageError with the install line without pillow-heif."""
     try:
         import pillow_heif
     except ImportError:

@@ -76,10 +76,10 @@ class Review:
 
     def _make(self, item: Item) -> Picture:
         try:
-            opened = self.images.open(item.values["path"], self.cfg)
+            scan = self.images.open(item.values["path"], self.cfg)
         except ImageError as exc:
             return Picture(None, None, None, str(exc))
-        with opened as image:
+        with scan as image:
             shown = image.convert("L" if image.mode in ("1", "L", "I;16", "I") else "RGB")
             shown.thumbnail((SHOWN_SIDE, SHOWN_SIDE))
             reading = self.reader.read([self.reader.prepare(image, self.cfg.paper_lines)], self.classifier)[0]

@@ -119,11 +119,15 @@ def read_sketch(value: dict | None, classifier: Classifier, cfg: Config) -> Show
     return shown(classifier.predict([composite])[0], cfg)
 
 
+def page_limits(cfg: Config) -> Config:
+    """`cfg` with the page's own pixel limit (Config.page_max_pixels) in place of `batch`'s."""
+    return dataclasses.replace(cfg, max_pixels=cfg.page_max_pixels)
+
+
 def load_first(path: str, cfg: Config, reader: Reader) -> tuple[Prepared | None, str, str]:
     """An uploaded file prepared for the model, at the page's own pixel limit: (what it sees, note, error). Of a
     document (a PDF, a multi-page TIFF), its first page, and a note saying so."""
-    page_cfg = dataclasses.replace(cfg, max_pixels=cfg.page_max_pixels)
-    fragment, seen, note, error = load(Path(path), page_cfg, reader, only=1)[0]
+    fragment, seen, note, error = load(Path(path), page_limits(cfg), reader, only=1)[0]
     if fragment:
         note = "its first page only; upload it under Several images for every page"
     return seen, note, error
@@ -228,7 +232,7 @@ def read_many(paths: list[str] | None, classifier: Classifier, cfg: Config, work
     if not paths:
         return Table([], None)
     found = [Found(Path(p), Path(p).name) for p in paths[:MAX_FILES]]
-    page_cfg = dataclasses.replace(cfg, max_pixels=cfg.page_max_pixels)
+    page_cfg = page_limits(cfg)
     rows = list(classify_files(found, classifier, page_cfg, reader_for(cfg), workers=1))
     if len(paths) > MAX_FILES:
         rows.append(error_row(f"({len(paths) - MAX_FILES} more)", f"at most {MAX_FILES} files at once; use "

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.config import Config
+from digits.documents import split_page
 from digits.engines.ray_data import Cluster, RayWorker, pool, read_with_actors
 from digits.errors import DigitsError, first_line
 from digits.files import Found, is_uri
@@ -83,12 +84,11 @@ def _written_documents(checkpoint: str) -> set[str]:
     """The list entries of the documents whose rows a stopped run wrote, from Ray Data's checkpoint of it."""
     import pyarrow.dataset as ds
 
-    first = "#page=1"
     try:
         paths = ds.dataset(checkpoint, format="parquet").to_table(columns=["path"]).column("path").to_pylist()
     except (OSError, ValueError):  # nothing checkpointed yet
         return set()
-    return {p[: -len(first)] for p in paths if p.endswith(first)}
+    return {file for file, page in map(split_page, paths) if page == 1}
 
 
 def _read_list(source: str):
